@@ -1,0 +1,25 @@
+// The dependencies every API handler uses, wired once by main (constructor injection, no globals).
+#pragma once
+
+#include <atomic>
+
+#include "common/clock.h"
+#include "server/bus/bus.h"
+#include "server/config.h"
+#include "server/metrics.h"
+#include "server/api/worker_pool.h"
+#include "server/store/store.h"
+
+namespace parley::server {
+
+struct Services {
+  const Config& config;
+  store::Store& store;
+  Bus& bus;
+  const Clock& clock;
+  Metrics& metrics;
+  WorkerPool& workers;
+  std::atomic<uint32_t> pending_hashes{0};
+};
+
+}  // namespace parley::server

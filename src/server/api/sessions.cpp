@@ -1,0 +1,70 @@
+#include "server/api/sessions.h"
+
+#include "common/random.h"
+#include "server/core/device_policy.h"
+
+namespace parley::server {
+
+v1::User to_proto(const store::UserRecord& user) {
+  v1::User out;
+  out.set_user_id(user.user_id);
+  out.set_display_name(user.display_name);
+  out.set_disabled(user.disabled);
+  out.set_created_at_ms(user.created_at_ms);
+  return out;
+}
+
+void issue_session(Services& s, const store::UserRecord& user, const std::string& device_id,
+                   v1::Platform platform, std::function<void(Result<IssuedSession>)> done) {
+  auto existing = s.store.list_sessions(user.user_id);
+  if (!existing) return done(std::unexpected(existing.error()));
+  auto replaced = core::devices_replaced_by_login(s.config.device_policy, *existing, device_id, platform);
+
+  const int64_t now = s.clock.now_ms();
+  IssuedSession issued;
+  std::string token = random_token(32), refresh = random_token(32);
+  store::SessionRecord record{sha256_hex(token),
+                              sha256_hex(refresh),
+                              user.user_id,
+                              device_id,
+                              platform,
+                              now,
+                              now + s.config.token_ttl_seconds * 1000,
+                              now + s.config.refresh_ttl_seconds * 1000,
+                              now};
+  auto& info = issued.info;
+  info.set_token(token);
+  info.set_expires_at_ms(record.expires_at_ms);
+  info.set_refresh_token(refresh);
+  info.set_refresh_expires_at_ms(record.refresh_expires_at_ms);
+  *info.mutable_user() = to_proto(user);
+  info.set_device_id(device_id);
+  info.set_platform(platform);
+  issued.identity = Identity{user.user_id, device_id, record.token_hash, platform, record.expires_at_ms};
+
+  s.store.create_session(std::move(record), std::move(replaced),
+                         [&s, issued = std::move(issued), done = std::move(done)](
+                             Result<std::vector<store::SessionRecord>> deleted) mutable {
+                           if (!deleted) return done(std::unexpected(deleted.error()));
+                           for (const auto& old : *deleted) {
+                             v1::KickedEvent kicked;
+                             kicked.set_reason(v1::KickedEvent::REPLACED);
+                             kicked.set_message(old.device_id == issued.identity.device_id
+                                                    ? "this device logged in again"
+                                                    : "a newer login on the same kind of device replaced this one");
+                             s.bus.kick(old.user_id, old.device_id, kicked);
+                           }
+                           done(std::move(issued));
+                         });
+}
+
+void adopt_identity(Services& s, const std::shared_ptr<Connection>& conn, std::optional<Identity> identity) {
+  conn->run([&s, conn, identity = std::move(identity)]() mutable {
+    if (!conn->is_open()) return;
+    if (conn->identity()) s.bus.detach(conn->identity()->user_id, conn->id());
+    if (identity) s.bus.attach(identity->user_id, identity->device_id, conn->id(), conn);
+    conn->set_identity(std::move(identity));
+  });
+}
+
+}  // namespace parley::server

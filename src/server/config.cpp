@@ -1,0 +1,209 @@
+#include "server/config.h"
+
+#include <CLI/CLI.hpp>
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+namespace parley::server {
+namespace {
+
+struct OptionSpec {
+  const char* key;  // TOML key; the flag is --key-with-dashes, the variable PARLEY_KEY
+  const char* help;
+  std::function<void(Config&, const std::string&)> set;
+  std::function<std::string(const Config&)> get;
+  bool secret = false;
+};
+
+template <typename T>
+T parse_number(const std::string& key, const std::string& text) {
+  T value{};
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    throw std::runtime_error("option " + key + ": '" + text + "' is not a valid number");
+  }
+  return value;
+}
+
+bool parse_bool(const std::string& key, const std::string& text) {
+  if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "0" || text == "no" || text == "off") return false;
+  throw std::runtime_error("option " + key + ": '" + text + "' is not true or false");
+}
+
+template <typename T>
+OptionSpec number(const char* key, const char* help, T Config::*field) {
+  return {key, help, [=](Config& c, const std::string& v) { c.*field = parse_number<T>(key, v); },
+          [=](const Config& c) { return std::to_string(c.*field); }};
+}
+
+OptionSpec text(const char* key, const char* help, std::string Config::*field, bool secret = false) {
+  return {key, help, [=](Config& c, const std::string& v) { c.*field = v; },
+          [=](const Config& c) { return "\"" + c.*field + "\""; }, secret};
+}
+
+OptionSpec boolean(const char* key, const char* help, bool Config::*field) {
+  return {key, help, [=](Config& c, const std::string& v) { c.*field = parse_bool(key, v); },
+          [=](const Config& c) { return std::string(c.*field ? "true" : "false"); }};
+}
+
+const std::vector<OptionSpec>& option_specs() {
+  static const std::vector<OptionSpec> specs = {
+      text("listen", "HOST:PORT to serve WebSocket and HTTP on", &Config::listen),
+      text("data_dir", "directory of the SQLite database", &Config::data_dir),
+      text("admin_secret", "bearer secret of the admin HTTP API; unset turns the admin API off",
+           &Config::admin_secret, true),
+      number("io_threads", "I/O threads (0: one per core)", &Config::io_threads),
+      number("worker_threads", "threads for password hashing and store reads", &Config::worker_threads),
+      boolean("allow_registration", "let anyone register an account over the WebSocket API",
+              &Config::allow_registration),
+      {"device_policy", "unlimited | one_per_platform_class (a new login replaces the older session of its class)",
+       [](Config& c, const std::string& v) {
+         if (v == "unlimited") c.device_policy = core::DevicePolicy::kUnlimited;
+         else if (v == "one_per_platform_class") c.device_policy = core::DevicePolicy::kOnePerPlatformClass;
+         else throw std::runtime_error("option device_policy: '" + v + "' is not unlimited or one_per_platform_class");
+       },
+       [](const Config& c) {
+         return std::string(c.device_policy == core::DevicePolicy::kUnlimited ? "\"unlimited\""
+                                                                              : "\"one_per_platform_class\"");
+       }},
+      number("token_ttl_seconds", "lifetime of a session token", &Config::token_ttl_seconds),
+      number("refresh_ttl_seconds", "lifetime of a refresh token", &Config::refresh_ttl_seconds),
+      boolean("durable_sync", "fsync every commit (SQLite synchronous=FULL); false: NORMAL", &Config::durable_sync),
+      number("read_connections", "SQLite read connections", &Config::read_connections),
+      number("max_frame_bytes", "largest WebSocket message accepted", &Config::max_frame_bytes),
+      number("max_text_bytes", "largest message text accepted", &Config::max_text_bytes),
+      number("requests_per_second", "requests per second per connection (burst of the same size)",
+             &Config::requests_per_second),
+      number("max_inflight_requests", "unanswered requests per connection before reading pauses",
+             &Config::max_inflight_requests),
+      number("max_queued_bytes", "bytes queued to one connection before it is closed as a slow consumer",
+             &Config::max_queued_bytes),
+      number("idle_timeout_seconds", "close a connection silent for this long", &Config::idle_timeout_seconds),
+      number("auth_timeout_seconds", "close a connection not authenticated within this time",
+             &Config::auth_timeout_seconds),
+      number("handshake_timeout_seconds", "limit for the HTTP/WebSocket handshake",
+             &Config::handshake_timeout_seconds),
+      number("max_group_members", "members per group", &Config::max_group_members),
+      number("sync_page_size", "conversations per sync page", &Config::sync_page_size),
+      number("max_pull_limit", "messages per pull", &Config::max_pull_limit),
+      number("max_pending_hashes", "password hashes queued at once", &Config::max_pending_hashes),
+      text("log_format", "text | json", &Config::log_format),
+      text("log_level", "trace | debug | info | warn | error", &Config::log_level),
+      text("port_file", "write the bound port to this file once listening", &Config::port_file),
+  };
+  return specs;
+}
+
+std::string flag_name(const char* key) {
+  std::string f = std::string("--") + key;
+  for (auto& ch : f) if (ch == '_') ch = '-';
+  return f;
+}
+
+std::string env_name(const char* key) {
+  std::string e = std::string("PARLEY_") + key;
+  for (auto& ch : e) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return e;
+}
+
+std::string toml_value_as_text(const toml::node& node, const std::string& key) {
+  if (auto s = node.value<std::string>(); s && node.is_string()) return *s;
+  if (node.is_integer()) return std::to_string(*node.value<int64_t>());
+  if (node.is_boolean()) return *node.value<bool>() ? "true" : "false";
+  throw std::runtime_error("option " + key + " in the config file must be a string, integer or boolean");
+}
+
+void validate(const Config& c) {
+  c.listen_port();  // throws on a malformed address
+  if (c.max_frame_bytes < 1024) throw std::runtime_error("max_frame_bytes must be at least 1024");
+  if (c.requests_per_second == 0) throw std::runtime_error("requests_per_second must be positive");
+  if (c.log_format != "text" && c.log_format != "json") throw std::runtime_error("log_format must be text or json");
+  if (c.token_ttl_seconds <= 0 || c.refresh_ttl_seconds <= 0) throw std::runtime_error("TTLs must be positive");
+}
+
+}  // namespace
+
+std::string Config::listen_host() const {
+  auto colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return host;
+}
+
+uint16_t Config::listen_port() const {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) throw std::runtime_error("listen must be HOST:PORT, got '" + listen + "'");
+  return parse_number<uint16_t>("listen", listen.substr(colon + 1));
+}
+
+ConfigOutcome load_config(int argc, char** argv, Config& config) {
+  CLI::App app{"parleyd: the Parley instant-messaging server"};
+  std::string config_file;
+  bool print_config = false;
+  app.add_option("--config", config_file, "TOML configuration file")->envname("PARLEY_CONFIG");
+  app.add_flag("--print-config", print_config, "print the effective configuration and exit");
+  std::map<std::string, std::string> flag_values;
+  std::vector<std::pair<const OptionSpec*, CLI::Option*>> flags;
+  for (const auto& spec : option_specs()) {
+    std::string help = std::string(spec.help) + " [env " + env_name(spec.key) + "]";
+    flags.emplace_back(&spec, app.add_option(flag_name(spec.key), flag_values[spec.key], help));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    if (rc == 0) return ConfigOutcome::kExit;
+    throw std::runtime_error("bad command line (see --help)");
+  }
+
+  if (!config_file.empty()) {
+    toml::table table;
+    try {
+      table = toml::parse_file(config_file);
+    } catch (const toml::parse_error& e) {
+      std::ostringstream out;
+      out << "config file " << config_file << ": " << e.description() << " at " << e.source().begin;
+      throw std::runtime_error(out.str());
+    }
+    for (const auto& [key, node] : table) {
+      auto it = std::find_if(option_specs().begin(), option_specs().end(),
+                             [&](const OptionSpec& s) { return key.str() == s.key; });
+      if (it == option_specs().end()) {
+        throw std::runtime_error("config file " + config_file + ": unknown option '" + std::string(key.str()) + "'");
+      }
+      it->set(config, toml_value_as_text(node, it->key));
+    }
+  }
+  for (const auto& spec : option_specs()) {
+    if (const char* v = std::getenv(env_name(spec.key).c_str())) spec.set(config, v);
+  }
+  for (const auto& [spec, option] : flags) {
+    if (option->count() > 0) spec->set(config, flag_values[spec->key]);
+  }
+  validate(config);
+  if (print_config) {
+    std::cout << render_config(config);
+    return ConfigOutcome::kExit;
+  }
+  return ConfigOutcome::kRun;
+}
+
+std::string render_config(const Config& config) {
+  std::string out;
+  for (const auto& spec : option_specs()) {
+    std::string value = spec.get(config);
+    if (spec.secret && value != "\"\"") value = "\"<redacted>\"";
+    out += std::string(spec.key) + " = " + value + "\n";
+  }
+  return out;
+}
+
+}  // namespace parley::server

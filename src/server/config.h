@@ -1,0 +1,55 @@
+// parleyd's configuration. Every option can be set in the TOML file (`--config`), as a PARLEY_* environment
+// variable, and as a command-line flag; later sources override earlier ones in exactly that order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "server/core/device_policy.h"
+
+namespace parley::server {
+
+struct Config {
+  std::string listen = "0.0.0.0:8080";
+  std::string data_dir = "./parley-data";
+  std::string admin_secret;               // empty: the admin API is off
+  int io_threads = 0;                     // 0: one per core
+  int worker_threads = 2;                 // password hashing and store reads
+  bool allow_registration = true;
+  core::DevicePolicy device_policy = core::DevicePolicy::kUnlimited;
+  int64_t token_ttl_seconds = 30 * 24 * 3600;
+  int64_t refresh_ttl_seconds = 90 * 24 * 3600;
+  bool durable_sync = true;               // SQLite synchronous=FULL (true) or NORMAL (false)
+  int read_connections = 4;
+  uint32_t max_frame_bytes = 64 * 1024;
+  uint32_t max_text_bytes = 16 * 1024;
+  uint32_t requests_per_second = 200;     // per connection, with a burst of the same size
+  uint32_t max_inflight_requests = 128;   // per connection; reading pauses above it
+  uint32_t max_queued_bytes = 4 * 1024 * 1024;  // per connection; a slower consumer is disconnected
+  uint32_t idle_timeout_seconds = 60;
+  uint32_t auth_timeout_seconds = 15;
+  uint32_t handshake_timeout_seconds = 10;
+  uint32_t max_group_members = 100000;
+  uint32_t sync_page_size = 500;
+  uint32_t max_pull_limit = 200;
+  uint32_t max_pending_hashes = 64;       // password hashes queued at once; more get UNAVAILABLE
+  std::string log_format = "text";        // text | json
+  std::string log_level = "info";         // trace | debug | info | warn | error
+  std::string port_file;                  // when set, the bound port is written here once listening
+
+  std::string listen_host() const;
+  uint16_t listen_port() const;
+};
+
+enum class ConfigOutcome { kRun, kExit };
+
+// Parses flags, the config file and the environment. Prints --help / --print-config and returns kExit for
+// them; throws std::runtime_error with a readable message on a bad value.
+ConfigOutcome load_config(int argc, char** argv, Config& config);
+
+// The effective configuration as TOML (the admin secret redacted).
+std::string render_config(const Config& config);
+
+}  // namespace parley::server

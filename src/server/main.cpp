@@ -1,0 +1,94 @@
+// parleyd: wires the parts together (constructor injection, no globals), serves until SIGTERM/SIGINT, then
+// stops gracefully: no new connections, open ones closed with "going away", queued writes committed.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "protocol/codec.h"
+#include "server/api/admin_api.h"
+#include "server/api/api.h"
+#include "server/bus/bus.h"
+#include "server/config.h"
+#include "server/logging.h"
+#include "server/metrics.h"
+#include "server/net/server.h"
+#include "server/store/sqlite/sqlite_store.h"
+
+using namespace parley;
+using namespace parley::server;
+
+int main(int argc, char** argv) {
+  Config config;
+  try {
+    if (load_config(argc, argv, config) == ConfigOutcome::kExit) return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "parleyd: " << e.what() << "\n";
+    return 2;
+  }
+  setup_logging(config.log_format, config.log_level);
+  protocol::silence_protobuf_logging();
+
+  std::error_code fs_error;
+  std::filesystem::create_directories(config.data_dir, fs_error);
+  if (fs_error) {
+    spdlog::error("cannot create the data directory {}: {}", config.data_dir, fs_error.message());
+    return 1;
+  }
+
+  Metrics metrics;
+  SystemClock clock;
+  store::sqlite::SqliteStore::Options store_options;
+  store_options.path = (std::filesystem::path(config.data_dir) / "parley.db").string();
+  store_options.durability = config.durable_sync ? store::sqlite::SqliteStore::Durability::kFull
+                                                 : store::sqlite::SqliteStore::Durability::kNormal;
+  store_options.read_connections = config.read_connections;
+  store_options.on_commit = [&metrics](size_t batch, double seconds) {
+    metrics.store_batch_size.observe(static_cast<double>(batch));
+    metrics.store_commit_seconds.observe(seconds);
+  };
+  auto opened = store::sqlite::SqliteStore::open(std::move(store_options));
+  if (!opened) {
+    spdlog::error("{}", opened.error().message);
+    return 1;
+  }
+  std::unique_ptr<store::Store> store = std::move(*opened);
+
+  InProcessBus bus;
+  WorkerPool workers(std::max(1, config.worker_threads), 10000);
+  Services services{config, *store, bus, clock, metrics, workers};
+  Api api(services);
+  AdminApi admin(services);
+  Server server(config, api, admin, metrics);
+
+  uint16_t port = 0;
+  try {
+    port = server.start();
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  if (!config.port_file.empty()) {
+    std::ofstream(config.port_file + ".tmp") << port << "\n";
+    std::filesystem::rename(config.port_file + ".tmp", config.port_file, fs_error);
+  }
+  spdlog::info("parleyd listening on {}:{} (WebSocket /v1/ws, HTTP), data in {}, admin API {}",
+               config.listen_host(), port, config.data_dir, config.admin_secret.empty() ? "off" : "on");
+
+  boost::asio::io_context signals_ioc;
+  boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
+  signals.async_wait([](boost::system::error_code, int signal) {
+    spdlog::info("received {}, stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  });
+  signals_ioc.run();
+
+  server.stop();
+  workers.stop();
+  store->flush();
+  store.reset();
+  spdlog::info("stopped cleanly");
+  return 0;
+}

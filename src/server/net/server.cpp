@@ -1,0 +1,100 @@
+#include "server/net/server.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include "server/net/http_session.h"
+#include "server/net/ws_session.h"
+
+namespace parley::server {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+struct Server::Loop {
+  std::unique_ptr<SessionContext> context;  // declared first: outlives the io_context and its handlers
+  asio::io_context ioc{1};
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::thread thread;
+};
+
+Server::Server(const Config& config, Api& api, AdminApi& admin, Metrics& metrics)
+    : config_(config), api_(api), admin_(admin), metrics_(metrics) {}
+
+Server::~Server() {
+  stop();
+  // Destroy acceptors before their io_contexts; pending handlers (and the sessions they own) go with them.
+  for (auto& loop : loops_) loop->acceptor.reset();
+}
+
+uint16_t Server::start() {
+  int threads = config_.io_threads > 0 ? config_.io_threads : static_cast<int>(std::thread::hardware_concurrency());
+  threads = std::max(1, threads);
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(config_.listen_host(), ec);
+  if (ec) throw std::runtime_error("listen host '" + config_.listen_host() + "' is not an IP address");
+  uint16_t port = config_.listen_port();
+  for (int i = 0; i < threads; ++i) {
+    auto loop = std::make_unique<Loop>();
+    loop->context = std::unique_ptr<SessionContext>(
+        new SessionContext{api_, admin_, config_, metrics_, stopping_, next_connection_id_, {}, 64});
+    loop->acceptor = std::make_unique<tcp::acceptor>(loop->ioc);
+    tcp::endpoint endpoint(address, port);
+    auto& a = *loop->acceptor;
+    a.open(endpoint.protocol(), ec);
+    if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) a.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+    if (!ec) a.bind(endpoint, ec);
+    if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) throw std::runtime_error("cannot listen on " + config_.listen + ": " + ec.message());
+    port = a.local_endpoint().port();  // with port 0, the others join the port the first one got
+    loops_.push_back(std::move(loop));
+  }
+  for (auto& loop : loops_) {
+    accept_next(*loop);
+    loop->thread = std::thread([l = loop.get()] { l->ioc.run(); });
+  }
+  return port;
+}
+
+void Server::accept_next(Loop& loop) {
+  loop.acceptor->async_accept(loop.ioc, [this, &loop](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !loop.acceptor->is_open()) return;
+    if (!ec) {
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      serve_http(std::move(socket), *loop.context);
+    }
+    accept_next(loop);
+  });
+}
+
+void Server::stop() {
+  if (stopping_.exchange(true)) return;
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get()] {
+      boost::system::error_code ignored;
+      l->acceptor->close(ignored);
+      for (auto& weak : l->context->sessions) {
+        if (auto s = weak.lock()) s->shut_down();
+      }
+      l->context->sessions.clear();
+    });
+  }
+  // Give clients a moment to complete the close handshake, then stop regardless.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (metrics_.connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (auto& loop : loops_) loop->ioc.stop();
+  for (auto& loop : loops_) {
+    if (loop->thread.joinable()) loop->thread.join();
+  }
+}
+
+}  // namespace parley::server

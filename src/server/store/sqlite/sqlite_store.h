@@ -1,0 +1,107 @@
+// The embedded Store: one SQLite database in WAL mode. One writer thread commits queued writes in batches
+// (group commit: the batch is everything queued while the previous commit was in flight, so batches grow
+// with load by themselves); a pool of read-only connections serves reads concurrently.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "server/store/sqlite/db.h"
+#include "server/store/store.h"
+
+namespace parley::store::sqlite {
+
+class SqliteStore final : public Store {
+ public:
+  enum class Durability { kFull, kNormal };  // PRAGMA synchronous: FULL survives power loss, NORMAL a crash
+
+  struct Options {
+    std::string path;                  // the database file; created with its schema when missing
+    Durability durability = Durability::kFull;
+    int read_connections = 4;
+    size_t max_batch = 1024;           // writes per transaction at most
+    size_t max_queued_writes = 65536;  // beyond this, writes fail with UNAVAILABLE at once
+    // Called on the writer thread after each commit: batch size, seconds spent (metrics).
+    std::function<void(size_t, double)> on_commit;
+  };
+
+  // Opens (creating and migrating as needed) and starts the writer. Fails with a readable message.
+  static Result<std::unique_ptr<SqliteStore>> open(Options options);
+  ~SqliteStore() override;  // completes queued writes, then stops the writer
+
+  Result<UserRecord> get_user(const std::string& user_id) override;
+  Result<SessionRecord> get_session(const std::string& token_hash) override;
+  Result<SessionRecord> get_session_by_refresh(const std::string& refresh_hash) override;
+  Result<std::vector<SessionRecord>> list_sessions(const std::string& user_id) override;
+  Result<MemberRecord> get_member(const std::string& conversation_id, const std::string& user_id) override;
+  Result<SyncPage> sync(const std::string& user_id, uint64_t cursor, uint32_t limit) override;
+  Result<std::vector<v1::Message>> pull(const std::string& conversation_id, uint64_t lo, uint64_t hi,
+                                        Direction direction, uint32_t limit) override;
+
+  void create_user(UserRecord user, Done<UserRecord> done) override;
+  void update_user(std::string user_id, UserUpdate update, Done<UserRecord> done) override;
+  void create_session(SessionRecord session, std::vector<std::string> replaced_devices,
+                      Done<std::vector<SessionRecord>> done) override;
+  void rotate_session(std::string old_refresh_hash, SessionRecord fresh, Done<SessionRecord> done) override;
+  void delete_sessions(std::string user_id, std::string device_id,
+                       Done<std::vector<SessionRecord>> done) override;
+  void touch_session(std::string token_hash, int64_t now_ms) override;
+  void append_message(NewMessage message, Done<AppendResult> done) override;
+  void create_group(std::string conversation_id, std::string name, std::string creator,
+                    std::vector<std::string> members, int64_t now_ms, uint32_t max_members,
+                    Done<MembershipChange> done) override;
+  void change_members(std::string conversation_id, std::string actor, MemberOp op,
+                      std::vector<std::string> users, int64_t now_ms, uint32_t max_members,
+                      Done<MembershipChange> done) override;
+  void mark_read(std::string conversation_id, std::string user_id, uint64_t seq, Done<uint64_t> done) override;
+  void flush() override;
+
+ private:
+  // A queued write: `apply` runs inside the batch transaction (returning false rolls back just this write),
+  // `complete` runs after the commit with the commit's status.
+  struct WriteOp {
+    std::function<Status(Db&)> apply;
+    std::function<void(const Status&)> complete;
+  };
+
+  explicit SqliteStore(Options options);
+  void start();
+  void writer_loop();
+  Status run_batch(std::vector<WriteOp>& batch, std::vector<Status>& results);
+  void enqueue(WriteOp op);
+
+  template <typename T>
+  void write(Done<T> done, std::function<Result<T>(Db&)> fn);
+  template <typename F>
+  auto read(F&& fn) -> decltype(fn(std::declval<Db&>()));
+
+  // Writer-thread helpers (run inside a transaction).
+  uint64_t next_version() { return ++version_; }
+  Result<AppendResult> apply_append(Db& db, const NewMessage& m);
+  Result<MembershipChange> apply_member_change(Db& db, const std::string& conv, const std::string& actor,
+                                               MemberOp op, std::vector<std::string> users, int64_t now_ms,
+                                               uint32_t max_members);
+  v1::Message insert_system_message(Db& db, const std::string& conv, uint64_t seq, const std::string& actor,
+                                    v1::SystemEvent event, int64_t now_ms);
+
+  Options options_;
+  std::unique_ptr<Db> writer_db_;
+  uint64_t version_ = 0;  // last members.version handed out; writer thread only
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<WriteOp> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<std::unique_ptr<Db>> idle_readers_;
+};
+
+}  // namespace parley::store::sqlite
