@@ -59,6 +59,10 @@ void Db::exec(const char* sql) {
   }
 }
 
+void Db::reset_all() {
+  for (auto& [sql, stmt] : cache_) stmt->reset();
+}
+
 Stmt& Db::stmt(const char* sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) return *it->second;

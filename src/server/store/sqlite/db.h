@@ -56,6 +56,7 @@ class Stmt {
   int64_t i64(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::string text(int col) const;
   std::string_view blob(int col) const;
+  void reset() { sqlite3_reset(stmt_); }
 
  private:
   void bind_one(int i, int64_t v);
@@ -83,6 +84,10 @@ class Db {
   void exec(const char* sql);
   // The cached prepared statement for `sql` (keyed by its address: pass string literals).
   Stmt& stmt(const char* sql);
+
+  // Resets every cached statement. A statement left mid-result keeps its read snapshot open, so this runs
+  // after each read and before each commit.
+  void reset_all();
 
   sqlite3* handle() { return db_; }
 

@@ -218,6 +218,7 @@ Status SqliteStore::run_batch(std::vector<WriteOp>& batch, std::vector<Status>& 
       }
       db.exec(results[i] ? "RELEASE op" : "ROLLBACK TO op; RELEASE op");
     }
+    db.reset_all();
     db.exec("COMMIT");
     return {};
   } catch (const SqliteError& e) {
@@ -262,9 +263,11 @@ auto SqliteStore::read(F&& fn) -> decltype(fn(std::declval<Db&>())) {
   };
   try {
     auto result = fn(*db);
+    db->reset_all();
     give_back();
     return result;
   } catch (const SqliteError& e) {
+    db->reset_all();
     give_back();
     return store_failure(e);
   }
@@ -348,7 +351,6 @@ Result<SyncPage> SqliteStore::sync(const std::string& user_id, uint64_t cursor, 
       c.set_unread_count(hi > seen ? hi - seen : 0);
       rows.emplace_back(std::move(c), version);
     }
-    s.bind();  // release the read snapshot's statement before the next query
     auto& last = db.stmt(
         "SELECT conv_id, seq, server_msg_id, sender_id, client_msg_id, created_at, body FROM messages "
         "WHERE conv_id = ? AND seq = ?");
@@ -360,7 +362,6 @@ Result<SyncPage> SqliteStore::sync(const std::string& user_id, uint64_t cursor, 
       page.cursor = version;
       page.conversations.push_back(std::move(c));
     }
-    last.bind();
     return page;
   });
 }
@@ -376,7 +377,6 @@ Result<std::vector<v1::Message>> SqliteStore::pull(const std::string& conversati
     s.bind(conversation_id, lo, hi, limit);
     std::vector<v1::Message> out;
     while (s.step()) out.push_back(message_from_row(s));
-    s.bind();
     return out;
   });
 }

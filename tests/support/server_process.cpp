@@ -1,0 +1,100 @@
+#include "server_process.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "parley/v1/admin.pb.h"
+#include "protocol/codec.h"
+#include "ws_client.h"
+
+extern char** environ;
+
+namespace parley::testing {
+
+ServerProcess::ServerProcess(std::vector<std::string> args) : args_(std::move(args)) {
+  char tmpl[] = "/tmp/parley-test-XXXXXX";
+  if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+  data_dir_ = dir_ + "/data";
+  start();
+}
+
+ServerProcess::~ServerProcess() {
+  terminate();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+void ServerProcess::start() {
+  const std::string port_file = dir_ + "/port";
+  std::filesystem::remove(port_file);
+  std::vector<std::string> argv_strings = {PARLEYD_PATH,   "--listen",       "127.0.0.1:0",   "--data-dir",
+                                           data_dir_,      "--port-file",    port_file,       "--admin-secret",
+                                           kAdminSecret,   "--io-threads",   "2",             "--log-level",
+                                           "warn"};
+  argv_strings.insert(argv_strings.end(), args_.begin(), args_.end());
+  std::vector<char*> argv;
+  for (auto& s : argv_strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  if (posix_spawn(&pid_, PARLEYD_PATH, nullptr, nullptr, argv.data(), environ) != 0) {
+    throw std::runtime_error("cannot start parleyd");
+  }
+  // Wait (bounded) for the server to write its port file, which it does once it is listening.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(port_file);
+    if (in >> port_) return;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("parleyd exited during start-up");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw std::runtime_error("parleyd did not start listening within 20 s");
+}
+
+void ServerProcess::wait_exit() {
+  if (pid_ <= 0) return;
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  pid_ = -1;
+}
+
+void ServerProcess::terminate() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  wait_exit();
+}
+
+void ServerProcess::kill9() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  wait_exit();
+}
+
+std::string admin_user_token(uint16_t port, const std::string& user, const std::string& device,
+                             const std::string& password) {
+  std::string body = R"({"user_id":")" + user + R"(")" + (password.empty() ? "" : R"(,"password":")" + password + R"(")") + "}";
+  auto created = http_request(port, "POST", "/v1/admin/users", body, ServerProcess::kAdminSecret);
+  EXPECT_TRUE(created.status == 201 || created.status == 409) << created.body;
+  auto issued = http_request(port, "POST", "/v1/admin/users/" + user + "/tokens",
+                             R"({"device_id":")" + device + R"(","platform":"LINUX"})", ServerProcess::kAdminSecret);
+  EXPECT_EQ(issued.status, 201) << issued.body;
+  v1::AdminTokenResponse token;
+  auto ok = protocol::parse_json(issued.body, token);
+  EXPECT_TRUE(ok.has_value());
+  return token.session().token();
+}
+
+}  // namespace parley::testing

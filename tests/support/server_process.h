@@ -1,0 +1,44 @@
+// A real parleyd for integration tests: its own temp data dir, an ephemeral loopback port, stopped (SIGTERM)
+// when the object goes away. restart() keeps the data; kill9() simulates a crash.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace parley::testing {
+
+class ServerProcess {
+ public:
+  // Starts parleyd with `args` added to the defaults (loopback, port 0, temp data dir, admin secret "admin").
+  explicit ServerProcess(std::vector<std::string> args = {});
+  ~ServerProcess();
+
+  uint16_t port() const { return port_; }
+  const std::string& data_dir() const { return data_dir_; }
+  static constexpr const char* kAdminSecret = "admin";
+
+  void terminate();  // SIGTERM, wait for exit; returns when it has exited
+  void kill9();      // SIGKILL, wait
+  void start();      // (re)start on the same data dir; waits until it listens
+  int exit_status() const { return exit_status_; }
+
+ private:
+  void wait_exit();
+
+  std::vector<std::string> args_;
+  std::string dir_;
+  std::string data_dir_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  int exit_status_ = -1;
+};
+
+// Creates a user through the admin API (no password hashing unless `password` is set) and returns a token for
+// `device` (also through the admin API). Fails the test on error.
+std::string admin_user_token(uint16_t port, const std::string& user, const std::string& device,
+                             const std::string& password = "");
+
+}  // namespace parley::testing

@@ -1,0 +1,113 @@
+#include <gtest/gtest.h>
+
+#include "server/core/authz.h"
+#include "server/core/device_policy.h"
+#include "server/core/ids.h"
+
+namespace parley::core {
+namespace {
+
+using store::MemberRecord;
+using store::Role;
+using Op = store::Store::MemberOp;
+
+TEST(Ids, DirectConversationIdIsTheSameFromBothSides) {
+  EXPECT_EQ(direct_conversation_id("bob", "alice"), "d:alice:bob");
+  EXPECT_EQ(direct_conversation_id("alice", "bob"), "d:alice:bob");
+  auto users = parse_direct_conversation_id("d:alice:bob");
+  ASSERT_TRUE(users);
+  EXPECT_EQ(users->first, "alice");
+  EXPECT_EQ(users->second, "bob");
+}
+
+TEST(Ids, RejectsNonCanonicalDirectIds) {
+  EXPECT_FALSE(parse_direct_conversation_id("d:bob:alice"));  // not ordered
+  EXPECT_FALSE(parse_direct_conversation_id("d:alice:alice"));
+  EXPECT_FALSE(parse_direct_conversation_id("d:alice"));
+  EXPECT_FALSE(parse_direct_conversation_id("d:al ice:bob"));
+  EXPECT_EQ(conversation_kind("g:abc"), v1::GROUP);
+  EXPECT_EQ(conversation_kind("x:abc"), v1::CONVERSATION_KIND_UNSPECIFIED);
+  EXPECT_EQ(conversation_kind("g:"), v1::CONVERSATION_KIND_UNSPECIFIED);
+}
+
+TEST(Ids, ValidNames) {
+  EXPECT_TRUE(is_valid_name("Alice_1.2-3"));
+  EXPECT_FALSE(is_valid_name(""));
+  EXPECT_FALSE(is_valid_name(std::string(65, 'a')));
+  EXPECT_FALSE(is_valid_name("a:b"));
+  EXPECT_FALSE(is_valid_name("a/b"));
+}
+
+MemberRecord member(const std::string& user, Role role, bool active = true) {
+  MemberRecord m;
+  m.user_id = user;
+  m.role = role;
+  m.active = active;
+  m.min_seq = 3;
+  m.last_seq = active ? 0 : 9;
+  return m;
+}
+
+TEST(Authz, SendNeedsActiveMembership) {
+  EXPECT_TRUE(authorize_send(member("a", Role::kMember)));
+  EXPECT_EQ(authorize_send(member("a", Role::kMember, false)).error().code, v1::PERMISSION_DENIED);
+  EXPECT_EQ(authorize_send(std::nullopt).error().code, v1::PERMISSION_DENIED);
+}
+
+TEST(Authz, VisibleRangeFollowsMembership) {
+  using Range = std::pair<uint64_t, uint64_t>;
+  EXPECT_EQ(*visible_range(member("a", Role::kMember), 20), Range(3, 20));
+  EXPECT_EQ(*visible_range(member("a", Role::kMember, false), 20), Range(3, 9));
+  EXPECT_FALSE(visible_range(std::nullopt, 20));
+}
+
+// The member-change matrix: actor role x operation x target.
+TEST(Authz, MemberChangeMatrix) {
+  auto owner = member("o", Role::kOwner), admin = member("ad", Role::kAdmin), plain = member("m", Role::kMember);
+  auto other = member("x", Role::kMember);
+  std::optional<MemberRecord> none;
+  // Adding a non-member.
+  EXPECT_TRUE(authorize_member_change(owner, Op::kAdd, {"n"}, {none}));
+  EXPECT_TRUE(authorize_member_change(admin, Op::kAdd, {"n"}, {none}));
+  EXPECT_EQ(authorize_member_change(plain, Op::kAdd, {"n"}, {none}).error().code, v1::PERMISSION_DENIED);
+  EXPECT_EQ(authorize_member_change(none, Op::kAdd, {"n"}, {none}).error().code, v1::PERMISSION_DENIED);
+  EXPECT_EQ(authorize_member_change(member("f", Role::kAdmin, false), Op::kAdd, {"n"}, {none}).error().code,
+            v1::PERMISSION_DENIED);
+  // Adding someone already in.
+  EXPECT_EQ(authorize_member_change(owner, Op::kAdd, {"x"}, {other}).error().code, v1::CONFLICT);
+  // Removing.
+  EXPECT_TRUE(authorize_member_change(owner, Op::kRemove, {"x"}, {other}));
+  EXPECT_TRUE(authorize_member_change(admin, Op::kRemove, {"x"}, {other}));
+  EXPECT_EQ(authorize_member_change(plain, Op::kRemove, {"x"}, {other}).error().code, v1::PERMISSION_DENIED);
+  EXPECT_TRUE(authorize_member_change(plain, Op::kRemove, {"m"}, {plain}));  // leaving
+  EXPECT_EQ(authorize_member_change(admin, Op::kRemove, {"o"}, {owner}).error().code, v1::PERMISSION_DENIED);
+  EXPECT_EQ(authorize_member_change(owner, Op::kRemove, {"o"}, {owner}).error().code, v1::PERMISSION_DENIED);
+  EXPECT_EQ(authorize_member_change(owner, Op::kRemove, {"n"}, {none}).error().code, v1::NOT_FOUND);
+}
+
+TEST(DevicePolicy, SameDeviceIsAlwaysReplaced) {
+  std::vector<store::SessionRecord> existing(2);
+  existing[0].device_id = "phone";
+  existing[0].platform = v1::IOS;
+  existing[1].device_id = "laptop";
+  existing[1].platform = v1::LINUX;
+  EXPECT_EQ(devices_replaced_by_login(DevicePolicy::kUnlimited, existing, "phone", v1::IOS),
+            std::vector<std::string>{"phone"});
+  EXPECT_TRUE(devices_replaced_by_login(DevicePolicy::kUnlimited, existing, "tablet", v1::ANDROID).empty());
+}
+
+TEST(DevicePolicy, OnePerPlatformClassReplacesTheOlderOfTheClass) {
+  std::vector<store::SessionRecord> existing(2);
+  existing[0].device_id = "phone";
+  existing[0].platform = v1::IOS;
+  existing[1].device_id = "laptop";
+  existing[1].platform = v1::LINUX;
+  EXPECT_EQ(devices_replaced_by_login(DevicePolicy::kOnePerPlatformClass, existing, "tablet", v1::ANDROID),
+            std::vector<std::string>{"phone"});
+  EXPECT_EQ(devices_replaced_by_login(DevicePolicy::kOnePerPlatformClass, existing, "mac", v1::MACOS),
+            std::vector<std::string>{"laptop"});
+  EXPECT_TRUE(devices_replaced_by_login(DevicePolicy::kOnePerPlatformClass, existing, "browser", v1::WEB).empty());
+}
+
+}  // namespace
+}  // namespace parley::core

@@ -1,0 +1,286 @@
+#include "server/store/sqlite/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "server/store/sqlite/migrations.h"
+
+namespace parley::store::sqlite {
+namespace {
+
+// Runs an asynchronous store write and waits for its result.
+template <typename T, typename F>
+Result<T> wait_for(F&& start) {
+  std::promise<Result<T>> p;
+  start([&](Result<T> r) { p.set_value(std::move(r)); });
+  return p.get_future().get();
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("parley-store-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    open();
+    for (auto u : {"alice", "bob", "carol", "dave"}) add_user(u);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void open() {
+    SqliteStore::Options o;
+    o.path = (dir_ / "parley.db").string();
+    o.durability = SqliteStore::Durability::kNormal;
+    auto s = SqliteStore::open(o);
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+  }
+  void add_user(const std::string& id) {
+    auto r = wait_for<UserRecord>([&](auto done) { store_->create_user(UserRecord{id, id, "", false, 1}, done); });
+    ASSERT_TRUE(r) << r.error().message;
+  }
+  Result<AppendResult> send(const std::string& conv, const std::string& from, const std::string& cmid,
+                            const std::string& text = "hi") {
+    NewMessage m;
+    m.conversation_id = conv;
+    m.sender_id = from;
+    m.client_msg_id = cmid;
+    m.content.set_kind(v1::TEXT);
+    m.content.set_text(text);
+    m.timestamp_ms = 1000;
+    return wait_for<AppendResult>([&](auto done) { store_->append_message(m, done); });
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(StoreTest, DirectConversationIsCreatedOnFirstSendWithContiguousSeqs) {
+  for (uint64_t i = 1; i <= 5; ++i) {
+    auto r = send("d:alice:bob", i % 2 ? "alice" : "bob", "m" + std::to_string(i));
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->message.seq(), i);
+    EXPECT_FALSE(r->duplicate);
+    EXPECT_EQ(std::set<std::string>(r->recipients.begin(), r->recipients.end()),
+              (std::set<std::string>{"alice", "bob"}));
+  }
+  auto page = store_->pull("d:alice:bob", 1, 100, Direction::kAfter, 100);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->size(), 5u);
+  EXPECT_EQ((*page)[4].text(), "hi");
+  EXPECT_EQ((*page)[4].sender_id(), "alice");
+}
+
+TEST_F(StoreTest, ResendWithSameClientIdReturnsTheOriginal) {
+  auto first = send("d:alice:bob", "alice", "same");
+  auto again = send("d:alice:bob", "alice", "same", "different text");
+  ASSERT_TRUE(first && again);
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->message.seq(), first->message.seq());
+  EXPECT_EQ(again->message.server_msg_id(), first->message.server_msg_id());
+  EXPECT_EQ(again->message.text(), "hi");
+  auto elsewhere = send("d:alice:carol", "alice", "same");
+  ASSERT_FALSE(elsewhere);
+  EXPECT_EQ(elsewhere.error().code, v1::CONFLICT);
+  auto next = send("d:alice:bob", "alice", "other");
+  EXPECT_EQ(next->message.seq(), 2u);  // the duplicate consumed no seq
+}
+
+TEST_F(StoreTest, OutsidersCannotPostAndUnknownPeersAreNotFound) {
+  auto outsider = send("d:alice:bob", "carol", "x");
+  ASSERT_FALSE(outsider);
+  EXPECT_EQ(outsider.error().code, v1::PERMISSION_DENIED);
+  auto ghost = send("d:alice:zed", "alice", "y");
+  ASSERT_FALSE(ghost);
+  EXPECT_EQ(ghost.error().code, v1::NOT_FOUND);
+  auto no_group = send("g:nothing", "alice", "z");
+  ASSERT_FALSE(no_group);
+  EXPECT_EQ(no_group.error().code, v1::NOT_FOUND);
+}
+
+TEST_F(StoreTest, ConcurrentSendersGetGaplessSeqs) {
+  constexpr int kThreads = 4, kEach = 50;
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::set<uint64_t> seqs;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        NewMessage m;
+        m.conversation_id = "d:alice:bob";
+        m.sender_id = t % 2 ? "alice" : "bob";
+        m.client_msg_id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        m.content.set_text("x");
+        store_->append_message(m, [&](Result<AppendResult> r) {
+          ASSERT_TRUE(r);
+          std::lock_guard lock(mu);
+          seqs.insert(r->message.seq());
+        });
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  store_->flush();
+  ASSERT_EQ(seqs.size(), static_cast<size_t>(kThreads * kEach));
+  EXPECT_EQ(*seqs.begin(), 1u);
+  EXPECT_EQ(*seqs.rbegin(), static_cast<uint64_t>(kThreads * kEach));
+}
+
+TEST_F(StoreTest, SyncReturnsOnlyWhatChangedSinceTheCursor) {
+  ASSERT_TRUE(send("d:alice:bob", "bob", "1"));
+  ASSERT_TRUE(send("d:alice:carol", "carol", "2"));
+  ASSERT_TRUE(send("d:alice:dave", "dave", "3"));
+  auto all = store_->sync("alice", 0, 100);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->conversations.size(), 3u);
+  EXPECT_FALSE(all->has_more);
+  EXPECT_EQ(all->conversations[0].unread_count(), 1u);
+  EXPECT_EQ(all->conversations[0].last_message().text(), "hi");
+
+  ASSERT_TRUE(send("d:alice:carol", "carol", "4", "new"));
+  auto delta = store_->sync("alice", all->cursor, 100);
+  ASSERT_TRUE(delta);
+  ASSERT_EQ(delta->conversations.size(), 1u);
+  EXPECT_EQ(delta->conversations[0].conversation_id(), "d:alice:carol");
+  EXPECT_EQ(delta->conversations[0].max_seq(), 2u);
+  EXPECT_EQ(delta->conversations[0].unread_count(), 2u);
+  EXPECT_EQ(delta->conversations[0].last_message().text(), "new");
+
+  auto read = wait_for<uint64_t>([&](auto done) { store_->mark_read("d:alice:carol", "alice", 99, done); });
+  ASSERT_TRUE(read);
+  EXPECT_EQ(*read, 2u);  // clamped to the newest seq
+  auto after_read = store_->sync("alice", delta->cursor, 100);
+  ASSERT_EQ(after_read->conversations.size(), 1u);
+  EXPECT_EQ(after_read->conversations[0].unread_count(), 0u);
+  EXPECT_TRUE(store_->sync("alice", after_read->cursor, 100)->conversations.empty());
+}
+
+TEST_F(StoreTest, SyncPagesWithHasMore) {
+  for (auto peer : {"bob", "carol", "dave"}) ASSERT_TRUE(send(std::string("d:alice:") + peer, peer, peer));
+  auto first = store_->sync("alice", 0, 2);
+  ASSERT_EQ(first->conversations.size(), 2u);
+  EXPECT_TRUE(first->has_more);
+  auto second = store_->sync("alice", first->cursor, 2);
+  ASSERT_EQ(second->conversations.size(), 1u);
+  EXPECT_FALSE(second->has_more);
+}
+
+TEST_F(StoreTest, SyncUsesTheUserVersionIndex) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((dir_ / "parley.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* plan = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "EXPLAIN QUERY PLAN SELECT m.conv_id FROM members m JOIN conversations c "
+                               "ON c.conv_id = m.conv_id WHERE m.user_id = ? AND m.version > ? "
+                               "ORDER BY m.version LIMIT ?",
+                               -1, &plan, nullptr),
+            SQLITE_OK);
+  std::string detail;
+  while (sqlite3_step(plan) == SQLITE_ROW) detail += reinterpret_cast<const char*>(sqlite3_column_text(plan, 3));
+  sqlite3_finalize(plan);
+  sqlite3_close(db);
+  EXPECT_NE(detail.find("members_by_user_version"), std::string::npos) << detail;
+}
+
+TEST_F(StoreTest, GroupMembershipControlsVisibility) {
+  auto created = wait_for<MembershipChange>(
+      [&](auto done) { store_->create_group("g:team", "Team", "alice", {"bob"}, 5, 10, done); });
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(created->system_message.seq(), 1u);
+  ASSERT_TRUE(send("g:team", "bob", "b1"));  // seq 2
+  auto added = wait_for<MembershipChange>([&](auto done) {
+    store_->change_members("g:team", "alice", Store::MemberOp::kAdd, {"carol"}, 6, 10, done);
+  });
+  ASSERT_TRUE(added);
+  EXPECT_EQ(added->system_message.seq(), 3u);
+  auto carol = store_->get_member("g:team", "carol");
+  ASSERT_TRUE(carol);
+  EXPECT_EQ(carol->min_seq, 3u);  // new members see history from their arrival
+
+  auto removed = wait_for<MembershipChange>([&](auto done) {
+    store_->change_members("g:team", "alice", Store::MemberOp::kRemove, {"bob"}, 7, 10, done);
+  });
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->removed, std::vector<std::string>{"bob"});
+  auto bob_sends = send("g:team", "bob", "b2");
+  ASSERT_FALSE(bob_sends);
+  EXPECT_EQ(bob_sends.error().code, v1::PERMISSION_DENIED);
+  ASSERT_TRUE(send("g:team", "alice", "a1"));  // seq 5: bob no longer sees it
+  auto bob_view = store_->sync("bob", 0, 10);
+  ASSERT_EQ(bob_view->conversations.size(), 1u);
+  EXPECT_FALSE(bob_view->conversations[0].active());
+  EXPECT_EQ(bob_view->conversations[0].max_seq(), 4u);
+
+  auto plain_adds = wait_for<MembershipChange>([&](auto done) {
+    store_->change_members("g:team", "carol", Store::MemberOp::kAdd, {"dave"}, 8, 10, done);
+  });
+  ASSERT_FALSE(plain_adds);
+  EXPECT_EQ(plain_adds.error().code, v1::PERMISSION_DENIED);
+  auto too_many = wait_for<MembershipChange>([&](auto done) {
+    store_->change_members("g:team", "alice", Store::MemberOp::kAdd, {"dave"}, 8, 2, done);
+  });
+  ASSERT_FALSE(too_many);
+  EXPECT_EQ(too_many.error().code, v1::TOO_LARGE);
+}
+
+TEST_F(StoreTest, DataSurvivesReopen) {
+  ASSERT_TRUE(send("d:alice:bob", "alice", "persist"));
+  store_.reset();
+  open();
+  auto next = send("d:alice:bob", "bob", "after");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->message.seq(), 2u);
+  auto dup = send("d:alice:bob", "alice", "persist");
+  EXPECT_TRUE(dup->duplicate);
+  // The sync cursor keeps growing across restarts.
+  auto synced = store_->sync("alice", 0, 10);
+  EXPECT_GE(synced->cursor, 2u);
+}
+
+TEST_F(StoreTest, SessionsAreReplacedPerDevice) {
+  SessionRecord s{"t1", "r1", "alice", "phone", v1::IOS, 1, 100, 200, 1};
+  auto first = wait_for<std::vector<SessionRecord>>([&](auto done) { store_->create_session(s, {}, done); });
+  ASSERT_TRUE(first && first->empty());
+  SessionRecord again{"t2", "r2", "alice", "phone", v1::IOS, 2, 100, 200, 2};
+  auto second = wait_for<std::vector<SessionRecord>>([&](auto done) { store_->create_session(again, {}, done); });
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].token_hash, "t1");
+  EXPECT_FALSE(store_->get_session("t1"));
+  EXPECT_TRUE(store_->get_session("t2"));
+  SessionRecord rotated{"t3", "r3", "alice", "phone", v1::IOS, 3, 100, 200, 3};
+  auto r = wait_for<SessionRecord>([&](auto done) { store_->rotate_session("r2", rotated, done); });
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(store_->get_session("t2"));
+  auto reuse = wait_for<SessionRecord>([&](auto done) { store_->rotate_session("r2", rotated, done); });
+  EXPECT_FALSE(reuse);
+}
+
+TEST(Migrations, NewDatabaseIsAtTheLatestVersion) {
+  auto path = std::filesystem::temp_directory_path() / ("parley-mig-" + std::to_string(::getpid()) + ".db");
+  std::filesystem::remove(path);
+  {
+    Db db(path.string(), Db::Mode::kReadWrite);
+    migrate(db);
+    migrate(db);  // idempotent
+    auto& s = db.stmt("PRAGMA user_version");
+    s.bind();
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.i64(0), latest_schema_version());
+    s.bind();
+    db.exec("PRAGMA user_version = 999");
+    EXPECT_THROW(migrate(db), SqliteError);  // written by a newer parleyd
+  }
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace parley::store::sqlite
