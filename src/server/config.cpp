@@ -154,7 +154,9 @@ ConfigOutcome load_config(int argc, char** argv, Config& config) {
   std::vector<std::pair<const OptionSpec*, CLI::Option*>> flags;
   for (const auto& spec : option_specs()) {
     std::string help = std::string(spec.help) + " [env " + env_name(spec.key) + "]";
-    flags.emplace_back(&spec, app.add_option(flag_name(spec.key), flag_values[spec.key], help));
+    auto* option = app.add_option(flag_name(spec.key), flag_values[spec.key], help);
+    option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // a later flag overrides an earlier one
+    flags.emplace_back(&spec, option);
   }
   try {
     app.parse(argc, argv);
