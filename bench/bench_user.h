@@ -1,0 +1,83 @@
+// One simulated user of the load generator: its own WebSocket connection, which it opens, registers on
+// (register_user; an id that already exists counts as registered) and logs in on (login with a device id
+// and platform BOT). After that it sends the frames it is given and passes every frame it receives on.
+//
+// Set-up retries UNAVAILABLE and RATE_LIMITED answers (the server bounds concurrent password hashing) after
+// a short pause. Threading: everything runs on the io_context the user was created with.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "parley/v1/envelope.pb.h"
+#include "ws_connection.h"
+
+namespace parley::bench {
+
+class BenchUser {
+ public:
+  // nullopt: ready; otherwise why set-up failed.
+  using SetUpDone = std::function<void(std::optional<std::string> error)>;
+  using FrameHandler = std::function<void(v1::ServerFrame& frame)>;
+  using LostHandler = std::function<void()>;
+  using UndecodableHandler = std::function<void()>;
+
+  BenchUser(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint server, std::string user_id,
+            std::string password);
+  BenchUser(const BenchUser&) = delete;
+  BenchUser& operator=(const BenchUser&) = delete;
+
+  const std::string& user_id() const { return user_id_; }
+
+  // Where frames go once the user is ready, and who hears about a lost connection after that.
+  void on_frame(FrameHandler handler) { on_frame_ = std::move(handler); }
+  void on_lost(LostHandler handler) { on_lost_ = std::move(handler); }
+  // A received message that is not a ServerFrame (counted by the scenario as an unexpected frame).
+  void on_undecodable(UndecodableHandler handler) { on_undecodable_ = std::move(handler); }
+
+  // Connects, registers and logs in; `done` runs exactly once.
+  void set_up(SetUpDone done);
+
+  // Sends `frame` with the next req_id (returned). Only when is_open().
+  uint64_t send(v1::ClientFrame& frame);
+
+  bool is_open() const { return stage_ == Stage::kReady; }
+  size_t queued_messages() const { return connection_ ? connection_->queued_messages() : 0; }
+  void close();
+
+ private:
+  enum class Stage { kIdle, kConnecting, kRegistering, kLoggingIn, kReady, kLost };
+
+  void on_open(boost::system::error_code ec);
+  void on_message(std::string_view payload);
+  void on_closed(boost::system::error_code ec);
+  void send_register();
+  void send_login();
+  void on_setup_answer(const v1::ServerFrame& frame);
+  void retry_after_pause();
+  void finish_setup(std::optional<std::string> error);
+
+  boost::asio::io_context& io_;
+  boost::asio::ip::tcp::endpoint server_;
+  std::string user_id_;
+  std::string password_;
+  std::shared_ptr<WsConnection> connection_;
+  boost::asio::steady_timer retry_timer_;
+  Stage stage_ = Stage::kIdle;
+  uint64_t next_req_id_ = 1;
+  uint64_t setup_req_id_ = 0;
+  int retries_ = 0;
+  SetUpDone setup_done_;
+  FrameHandler on_frame_;
+  LostHandler on_lost_;
+  UndecodableHandler on_undecodable_;
+};
+
+}  // namespace parley::bench
