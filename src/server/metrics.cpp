@@ -44,6 +44,8 @@ std::string Metrics::render() const {
   counter(out, "parley_connections_total", "WebSocket connections accepted.", connections_total.load());
   counter(out, "parley_frames_received_total", "WebSocket frames received.", frames_received.load());
   counter(out, "parley_frames_sent_total", "WebSocket frames sent.", frames_sent.load());
+  counter(out, "parley_socket_writes_total", "Socket writes on WebSocket connections (frames coalesce into them).",
+          socket_writes.load());
   counter(out, "parley_messages_stored_total", "Messages committed (acked).", messages_stored.load());
   counter(out, "parley_messages_delivered_total", "Message events queued to online devices.",
           messages_delivered.load());

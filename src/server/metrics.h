@@ -32,6 +32,7 @@ struct Metrics {
   std::atomic<uint64_t> connections_total{0};
   std::atomic<uint64_t> frames_received{0};
   std::atomic<uint64_t> frames_sent{0};
+  std::atomic<uint64_t> socket_writes{0};  // WebSocket writes to the kernel; below frames_sent when coalescing
   std::atomic<uint64_t> messages_stored{0};
   std::atomic<uint64_t> messages_delivered{0};
   std::atomic<uint64_t> slow_consumers_closed{0};

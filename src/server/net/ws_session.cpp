@@ -30,6 +30,8 @@ WsSession::~WsSession() {
 
 void WsSession::start(beast::http::request<beast::http::string_body> request) {
   const Config& c = context_.config;
+  ws_.next_layer().set_owner(weak_from_this());
+  ws_.next_layer().count_writes_in(&context_.metrics.socket_writes);
   beast::get_lowest_layer(ws_).expires_never();  // the websocket timeouts below take over
   websocket::stream_base::timeout timeouts{std::chrono::seconds(c.handshake_timeout_seconds),
                                            std::chrono::seconds(c.idle_timeout_seconds), true};
@@ -174,7 +176,7 @@ void WsSession::run(std::function<void()> fn) { boost::asio::post(ws_.get_execut
 void WsSession::enqueue(protocol::SharedFrame frame) {
   if (closing_ || close_after_writes_) return;
   const size_t bytes = frame->bytes(encoding_).size();
-  if (queued_bytes_ + bytes > context_.config.max_queued_bytes) {
+  if (queued_bytes_ + ws_.next_layer().buffered_bytes() + bytes > context_.config.max_queued_bytes) {
     // The client is not reading. Buffering for it without bound would let one slow consumer exhaust memory.
     context_.metrics.slow_consumers_closed.fetch_add(1);
     return abort();

@@ -3,7 +3,8 @@
 //
 // Limits enforced here: message size (Beast closes with 1009), requests per second (RATE_LIMITED), requests in
 // flight (reading pauses), bytes queued for writing (a slow consumer is disconnected), handshake, auth and idle
-// timeouts. One write in flight; queued frames follow back to back.
+// timeouts. One write in flight on the socket: frames queued meanwhile go out together in the next write
+// (CoalescingStream).
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
@@ -18,6 +19,7 @@
 
 #include "protocol/codec.h"
 #include "server/api/connection.h"
+#include "server/net/coalescing_stream.h"
 #include "server/net/session_context.h"
 
 namespace parley::server {
@@ -59,7 +61,7 @@ class WsSession final : public Connection, public std::enable_shared_from_this<W
   void abort();
   void arm_session_timer();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<CoalescingStream> ws_;
   SessionContext& context_;
   boost::beast::flat_buffer in_;
   boost::asio::steady_timer session_timer_;  // auth deadline, then token expiry
