@@ -39,6 +39,13 @@ std::string random_token(size_t bytes) {
   return out;
 }
 
+uint64_t random_u64() {
+  ensure_sodium();
+  uint64_t v = 0;
+  randombytes_buf(&v, sizeof v);
+  return v;
+}
+
 std::string sha256_hex(std::string_view data) {
   ensure_sodium();
   unsigned char digest[crypto_hash_sha256_BYTES];

@@ -24,11 +24,11 @@ std::string_view Stmt::blob(int col) const {
 void Stmt::bind_one(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
 
 void Stmt::bind_one(int i, std::string_view v) {
-  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
 }
 
 void Stmt::bind_one(int i, Blob v) {
-  sqlite3_bind_blob(stmt_, i, v.data.data(), static_cast<int>(v.data.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_blob(stmt_, i, v.data.data(), static_cast<int>(v.data.size()), SQLITE_STATIC);
 }
 
 Db::Db(const std::string& path, Mode mode) {

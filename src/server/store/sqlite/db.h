@@ -35,7 +35,8 @@ class Stmt {
   Stmt& operator=(const Stmt&) = delete;
   ~Stmt() { sqlite3_finalize(stmt_); }
 
-  // Binds parameters 1..N in order, resetting the statement first.
+  // Binds parameters 1..N in order, resetting the statement first. Strings and blobs are not copied: they
+  // must stay alive until the statement has been stepped (bind and step in the same scope).
   template <typename... Args>
   Stmt& bind(const Args&... args) {
     sqlite3_reset(stmt_);

@@ -30,11 +30,11 @@ CREATE TABLE sessions (
 ) WITHOUT ROWID;
 CREATE INDEX sessions_by_user ON sessions (user_id, device_id);
 
+-- A conversation's max_seq is its newest message's seq (an index seek on messages), not a column to update.
 CREATE TABLE conversations (
   conv_id    TEXT PRIMARY KEY,
   kind       INTEGER NOT NULL,
   name       TEXT NOT NULL DEFAULT '',
-  max_seq    INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 

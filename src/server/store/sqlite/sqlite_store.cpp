@@ -76,17 +76,23 @@ std::optional<MemberRecord> load_member(Db& db, const std::string& conv, const s
   return m;
 }
 
-struct ConversationRow {
-  v1::ConversationKind kind;
-  std::string name;
-  uint64_t max_seq;
-};
-
-std::optional<ConversationRow> load_conversation(Db& db, const std::string& conv) {
-  auto& s = db.stmt("SELECT kind, name, max_seq FROM conversations WHERE conv_id = ?");
-  s.bind(conv);
+// The earlier message with this sender and client_msg_id, if any.
+std::optional<v1::Message> find_by_client_id(Db& db, const std::string& sender, const std::string& client_msg_id) {
+  auto& s = db.stmt("SELECT conv_id, seq, server_msg_id, sender_id, client_msg_id, created_at, body "
+                    "FROM messages WHERE sender_id = ? AND client_msg_id = ?");
+  s.bind(sender, client_msg_id);
   if (!s.step()) return std::nullopt;
-  return ConversationRow{static_cast<v1::ConversationKind>(s.i64(0)), s.text(1), static_cast<uint64_t>(s.i64(2))};
+  return message_from_row(s);
+}
+
+Result<AppendResult> duplicate_of(v1::Message original, const std::string& conversation_id) {
+  if (original.conversation_id() != conversation_id) {
+    return fail(v1::CONFLICT, "client_msg_id was already used for a message in another conversation");
+  }
+  AppendResult r;
+  r.message = std::move(original);
+  r.duplicate = true;
+  return r;
 }
 
 std::vector<std::string> active_members(Db& db, const std::string& conv) {
@@ -141,6 +147,7 @@ void SqliteStore::start() {
   s.bind();
   if (s.step()) version_ = static_cast<uint64_t>(s.i64(0));
   s.bind();
+  id_salt_ = random_u64() & 0x3ff;
   for (int i = 0; i < std::max(1, options_.read_connections); ++i) {
     auto db = std::make_unique<Db>(options_.path, Db::Mode::kReadOnly);
     db->exec("PRAGMA query_only = 1");
@@ -165,6 +172,46 @@ void SqliteStore::flush() {
 }
 
 // ---------------------------------------------------------------------------------------------- writer
+
+std::optional<SqliteStore::ConversationState> SqliteStore::conversation(Db& db, const std::string& id) {
+  for (auto it = staged_.rbegin(); it != staged_.rend(); ++it) {
+    if (it->first == id) return it->second;
+  }
+  if (auto it = conversations_.find(id); it != conversations_.end()) return it->second;
+  auto& row = db.stmt("SELECT kind, name FROM conversations WHERE conv_id = ?");
+  row.bind(id);
+  if (!row.step()) return std::nullopt;
+  ConversationState state{static_cast<v1::ConversationKind>(row.i64(0)), row.text(1), 0};
+  auto& max = db.stmt("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conv_id = ?");
+  max.bind(id);
+  if (max.step()) state.max_seq = static_cast<uint64_t>(max.i64(0));
+  constexpr size_t kMaxCached = 100000;
+  if (conversations_.size() >= kMaxCached) conversations_.clear();
+  conversations_.emplace(id, state);
+  return state;
+}
+
+void SqliteStore::stage_conversation(const std::string& id, ConversationState state) {
+  staged_.emplace_back(id, std::move(state));
+}
+
+// Time-ordered and unique within this store: 42 bits of milliseconds, 10 random bits chosen at start, 12 bits
+// of counter; 13 base32 characters.
+std::string SqliteStore::next_message_id(int64_t now_ms) {
+  uint64_t ms = static_cast<uint64_t>(std::max<int64_t>(now_ms, 0));
+  if (ms > id_ms_) {
+    id_ms_ = ms;
+    id_counter_ = 0;
+  } else if (++id_counter_ >= (1u << 12)) {
+    ++id_ms_;
+    id_counter_ = 0;
+  }
+  uint64_t v = (id_ms_ << 22) | (id_salt_ << 12) | id_counter_;
+  static constexpr char kAlphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+  std::string out(13, '0');
+  for (int i = 12; i >= 0; --i, v >>= 5) out[i] = kAlphabet[v & 31];
+  return out;
+}
 
 void SqliteStore::enqueue(WriteOp op) {
   {
@@ -204,9 +251,9 @@ Status SqliteStore::run_batch(std::vector<WriteOp>& batch, std::vector<Status>& 
   Db& db = *writer_db_;
   results.assign(batch.size(), Status{});
   try {
-    db.exec("BEGIN IMMEDIATE");
+    db.stmt("BEGIN IMMEDIATE").exec();
     for (size_t i = 0; i < batch.size(); ++i) {
-      db.exec("SAVEPOINT op");
+      db.stmt("SAVEPOINT op").exec();
       try {
         results[i] = batch[i].apply(db);
       } catch (const SqliteError& e) {
@@ -214,14 +261,24 @@ Status SqliteStore::run_batch(std::vector<WriteOp>& batch, std::vector<Status>& 
       }
       if (sqlite3_get_autocommit(db.handle())) {
         // SQLite rolled the whole transaction back (disk full, I/O error): the batch is lost.
+        conversations_.clear();
+        staged_.clear();
         return results[i] ? fail(v1::UNAVAILABLE, "storage error") : results[i];
       }
-      db.exec(results[i] ? "RELEASE op" : "ROLLBACK TO op; RELEASE op");
+      if (results[i]) {
+        for (auto& [id, state] : staged_) conversations_.insert_or_assign(id, std::move(state));
+      } else {
+        db.stmt("ROLLBACK TO op").exec();
+      }
+      staged_.clear();
+      db.stmt("RELEASE op").exec();
     }
     db.reset_all();
-    db.exec("COMMIT");
+    db.stmt("COMMIT").exec();
     return {};
   } catch (const SqliteError& e) {
+    conversations_.clear();
+    staged_.clear();
     if (!sqlite3_get_autocommit(db.handle())) {
       try {
         db.exec("ROLLBACK");
@@ -322,7 +379,8 @@ Result<MemberRecord> SqliteStore::get_member(const std::string& conversation_id,
 Result<SyncPage> SqliteStore::sync(const std::string& user_id, uint64_t cursor, uint32_t limit) {
   return read([&](Db& db) -> Result<SyncPage> {
     auto& s = db.stmt(
-        "SELECT m.conv_id, m.active, m.min_seq, m.last_seq, m.read_seq, m.version, c.kind, c.name, c.max_seq "
+        "SELECT m.conv_id, m.active, m.min_seq, m.last_seq, m.read_seq, m.version, c.kind, c.name, "
+        "(SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conv_id = m.conv_id) "
         "FROM members m JOIN conversations c ON c.conv_id = m.conv_id "
         "WHERE m.user_id = ? AND m.version > ? ORDER BY m.version LIMIT ?");
     s.bind(user_id, cursor, static_cast<int64_t>(limit) + 1);
@@ -480,11 +538,10 @@ v1::Message SqliteStore::insert_system_message(Db& db, const std::string& conv, 
   std::string body = m.SerializeAsString();
   m.set_conversation_id(conv);
   m.set_seq(seq);
-  m.set_server_msg_id(random_token(10));
+  m.set_server_msg_id(next_message_id(now_ms));
   m.set_sender_id(actor);
-  m.set_client_msg_id("system-" + random_token(10));
+  m.set_client_msg_id("system-" + m.server_msg_id());
   m.set_timestamp_ms(now_ms);
-  db.stmt("UPDATE conversations SET max_seq = ? WHERE conv_id = ?").bind(seq, conv).exec();
   db.stmt("INSERT INTO messages (conv_id, seq, server_msg_id, sender_id, client_msg_id, created_at, body) "
           "VALUES (?, ?, ?, ?, ?, ?, ?)")
       .bind(conv, seq, m.server_msg_id(), actor, m.client_msg_id(), now_ms, Blob{body})
@@ -493,43 +550,37 @@ v1::Message SqliteStore::insert_system_message(Db& db, const std::string& conv, 
 }
 
 Result<AppendResult> SqliteStore::apply_append(Db& db, const NewMessage& in) {
-  // An earlier send with the same client_msg_id: return its ack, write nothing.
-  auto& dup = db.stmt("SELECT conv_id, seq, server_msg_id, sender_id, client_msg_id, created_at, body "
-                      "FROM messages WHERE sender_id = ? AND client_msg_id = ?");
-  dup.bind(in.sender_id, in.client_msg_id);
-  if (dup.step()) {
-    AppendResult r;
-    r.message = message_from_row(dup);
-    r.duplicate = true;
-    dup.bind();
-    if (r.message.conversation_id() != in.conversation_id) {
-      return fail(v1::CONFLICT, "client_msg_id was already used for a message in another conversation");
-    }
-    return r;
-  }
-  dup.bind();
-
-  auto conv = load_conversation(db, in.conversation_id);
+  auto conv = conversation(db, in.conversation_id);
+  auto direct_users = core::parse_direct_conversation_id(in.conversation_id);
   if (!conv) {
-    auto users = core::parse_direct_conversation_id(in.conversation_id);
-    if (!users) return fail(v1::NOT_FOUND, "no conversation " + in.conversation_id);
-    if (in.sender_id != users->first && in.sender_id != users->second) {
+    if (!direct_users) return fail(v1::NOT_FOUND, "no conversation " + in.conversation_id);
+    if (in.sender_id != direct_users->first && in.sender_id != direct_users->second) {
       return fail(v1::PERMISSION_DENIED, "you are not a member of this conversation");
     }
-    const std::string& peer = in.sender_id == users->first ? users->second : users->first;
+    const std::string& peer = in.sender_id == direct_users->first ? direct_users->second : direct_users->first;
     auto peer_user = load_user(db, peer);
     if (!peer_user) return fail(v1::NOT_FOUND, "no user " + peer);
     if (peer_user->disabled) return fail(v1::PERMISSION_DENIED, "user " + peer + " is disabled");
-    db.stmt("INSERT INTO conversations (conv_id, kind, name, max_seq, created_at) VALUES (?, ?, '', 0, ?)")
+    db.stmt("INSERT INTO conversations (conv_id, kind, name, created_at) VALUES (?, ?, '', ?)")
         .bind(in.conversation_id, static_cast<int>(v1::DIRECT), in.timestamp_ms)
         .exec();
     uint64_t v = next_version();
-    insert_member(db, in.conversation_id, users->first, Role::kMember, 1, v);
-    insert_member(db, in.conversation_id, users->second, Role::kMember, 1, v);
-    conv = ConversationRow{v1::DIRECT, "", 0};
+    insert_member(db, in.conversation_id, direct_users->first, Role::kMember, 1, v);
+    insert_member(db, in.conversation_id, direct_users->second, Role::kMember, 1, v);
+    conv = ConversationState{v1::DIRECT, "", 0};
   }
 
-  if (auto allowed = core::authorize_send(load_member(db, in.conversation_id, in.sender_id)); !allowed) {
+  // Direct conversations never change members: their id says who may post.
+  Status allowed = conv->kind == v1::DIRECT
+                       ? (in.sender_id == direct_users->first || in.sender_id == direct_users->second
+                              ? Status{}
+                              : fail(v1::PERMISSION_DENIED, "you are not a member of this conversation"))
+                       : core::authorize_send(load_member(db, in.conversation_id, in.sender_id));
+  if (!allowed) {
+    // A resend of a message acked before the sender lost access still gets its original ack.
+    if (auto original = find_by_client_id(db, in.sender_id, in.client_msg_id)) {
+      return duplicate_of(std::move(*original), in.conversation_id);
+    }
     return std::unexpected(allowed.error());
   }
 
@@ -539,25 +590,28 @@ Result<AppendResult> SqliteStore::apply_append(Db& db, const NewMessage& in) {
   std::string body = m.SerializeAsString();
   m.set_conversation_id(in.conversation_id);
   m.set_seq(conv->max_seq + 1);
-  m.set_server_msg_id(random_token(10));
+  m.set_server_msg_id(next_message_id(in.timestamp_ms));
   m.set_sender_id(in.sender_id);
   m.set_client_msg_id(in.client_msg_id);
   m.set_timestamp_ms(in.timestamp_ms);
 
-  db.stmt("UPDATE conversations SET max_seq = ? WHERE conv_id = ?").bind(m.seq(), in.conversation_id).exec();
   db.stmt("INSERT INTO messages (conv_id, seq, server_msg_id, sender_id, client_msg_id, created_at, body) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?)")
+          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sender_id, client_msg_id) DO NOTHING")
       .bind(in.conversation_id, m.seq(), m.server_msg_id(), in.sender_id, in.client_msg_id, in.timestamp_ms,
             Blob{body})
       .exec();
-  db.stmt("UPDATE members SET version = ? WHERE conv_id = ? AND active = 1")
-      .bind(next_version(), in.conversation_id)
-      .exec();
-  // Sending implies having read everything before: the sender's own message is never unread.
-  db.stmt("UPDATE members SET read_seq = ? WHERE conv_id = ? AND user_id = ?")
-      .bind(m.seq(), in.conversation_id, in.sender_id)
-      .exec();
-  r.recipients = active_members(db, in.conversation_id);
+  if (sqlite3_changes(db.handle()) == 0) {  // an earlier send with this client_msg_id: its ack, nothing new
+    auto original = find_by_client_id(db, in.sender_id, in.client_msg_id);
+    if (!original) return fail(v1::INTERNAL, "message insert ignored without a conflicting message");
+    return duplicate_of(std::move(*original), in.conversation_id);
+  }
+  stage_conversation(in.conversation_id, ConversationState{conv->kind, conv->name, m.seq()});
+  // Every active member sees a change (sync); the sender has read everything up to their own message.
+  auto& touch = db.stmt(
+      "UPDATE members SET version = ?, read_seq = CASE WHEN user_id = ? THEN ? ELSE read_seq END "
+      "WHERE conv_id = ? AND active = 1 RETURNING user_id");
+  touch.bind(next_version(), in.sender_id, m.seq(), in.conversation_id);
+  while (touch.step()) r.recipients.push_back(touch.text(0));
   return r;
 }
 
@@ -582,8 +636,8 @@ void SqliteStore::create_group(std::string conversation_id, std::string name, st
     if (others.size() + 1 > max_members) {
       return fail(v1::TOO_LARGE, "a group can have at most " + std::to_string(max_members) + " members");
     }
-    if (load_conversation(db, conversation_id)) return fail(v1::CONFLICT, "conversation exists");
-    db.stmt("INSERT INTO conversations (conv_id, kind, name, max_seq, created_at) VALUES (?, ?, ?, 0, ?)")
+    if (conversation(db, conversation_id)) return fail(v1::CONFLICT, "conversation exists");
+    db.stmt("INSERT INTO conversations (conv_id, kind, name, created_at) VALUES (?, ?, ?, ?)")
         .bind(conversation_id, static_cast<int>(v1::GROUP), name, now_ms)
         .exec();
     uint64_t v = next_version();
@@ -595,6 +649,7 @@ void SqliteStore::create_group(std::string conversation_id, std::string name, st
     for (const auto& u : others) event.add_user_ids(u);
     MembershipChange change;
     change.system_message = insert_system_message(db, conversation_id, 1, creator, std::move(event), now_ms);
+    stage_conversation(conversation_id, ConversationState{v1::GROUP, name, 1});
     db.stmt("UPDATE members SET read_seq = 1 WHERE conv_id = ? AND user_id = ?").bind(conversation_id, creator).exec();
     change.added = others;
     change.added.push_back(creator);
@@ -607,7 +662,7 @@ void SqliteStore::create_group(std::string conversation_id, std::string name, st
 Result<MembershipChange> SqliteStore::apply_member_change(Db& db, const std::string& conv, const std::string& actor,
                                                           MemberOp op, std::vector<std::string> users,
                                                           int64_t now_ms, uint32_t max_members) {
-  auto row = load_conversation(db, conv);
+  auto row = conversation(db, conv);
   if (!row || row->kind != v1::GROUP) return fail(v1::NOT_FOUND, "no group " + conv);
   users = deduplicated(std::move(users));
   std::vector<std::optional<MemberRecord>> targets;
@@ -641,6 +696,7 @@ Result<MembershipChange> SqliteStore::apply_member_change(Db& db, const std::str
   }
   for (const auto& u : users) event.add_user_ids(u);
   change.system_message = insert_system_message(db, conv, seq, actor, std::move(event), now_ms);
+  stage_conversation(conv, ConversationState{row->kind, row->name, seq});
   // Everyone who can see the new seq gets a new version, removed members included (they see their removal).
   uint64_t v = next_version();
   db.stmt("UPDATE members SET version = ? WHERE conv_id = ? AND (active = 1 OR last_seq = ?)").bind(v, conv, seq).exec();
@@ -659,7 +715,7 @@ void SqliteStore::change_members(std::string conversation_id, std::string actor,
 
 void SqliteStore::mark_read(std::string conversation_id, std::string user_id, uint64_t seq, Done<uint64_t> done) {
   write<uint64_t>(std::move(done), [=, this](Db& db) -> Result<uint64_t> {
-    auto conv = load_conversation(db, conversation_id);
+    auto conv = conversation(db, conversation_id);
     auto member = load_member(db, conversation_id, user_id);
     auto range = core::visible_range(member, conv ? conv->max_seq : 0);
     if (!range) return std::unexpected(range.error());

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "server/store/sqlite/db.h"
@@ -82,6 +83,19 @@ class SqliteStore final : public Store {
 
   // Writer-thread helpers (run inside a transaction).
   uint64_t next_version() { return ++version_; }
+  std::string next_message_id(int64_t now_ms);
+
+  // What the writer knows of a conversation. max_seq is not stored as a column (it is the newest message's
+  // seq); the writer caches it because, as the only writer, its cache cannot go stale. A write's changes to
+  // the cache are staged, kept when the write succeeds and dropped when it rolls back; a failed commit
+  // empties the cache.
+  struct ConversationState {
+    v1::ConversationKind kind;
+    std::string name;
+    uint64_t max_seq;
+  };
+  std::optional<ConversationState> conversation(Db& db, const std::string& conversation_id);
+  void stage_conversation(const std::string& conversation_id, ConversationState state);
   Result<AppendResult> apply_append(Db& db, const NewMessage& m);
   Result<MembershipChange> apply_member_change(Db& db, const std::string& conv, const std::string& actor,
                                                MemberOp op, std::vector<std::string> users, int64_t now_ms,
@@ -91,7 +105,12 @@ class SqliteStore final : public Store {
 
   Options options_;
   std::unique_ptr<Db> writer_db_;
-  uint64_t version_ = 0;  // last members.version handed out; writer thread only
+  // Writer thread only:
+  uint64_t version_ = 0;  // last members.version handed out
+  std::unordered_map<std::string, ConversationState> conversations_;
+  std::vector<std::pair<std::string, ConversationState>> staged_;
+  uint64_t id_salt_ = 0;  // random bits that keep message ids apart across restarts
+  uint64_t id_ms_ = 0, id_counter_ = 0;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
