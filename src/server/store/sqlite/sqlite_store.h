@@ -63,8 +63,9 @@ class SqliteStore final : public Store {
   void flush() override;
 
  private:
-  // A queued write: `apply` runs inside the batch transaction (returning false rolls back just this write),
-  // `complete` runs after the commit with the commit's status.
+  // A queued write: `apply` runs inside the batch transaction and either succeeds or fails before it has
+  // written anything (it checks first, then writes); a thrown SqliteError aborts the whole batch. `complete`
+  // runs after the commit with the write's own result, or the commit's error.
   struct WriteOp {
     std::function<Status(Db&)> apply;
     std::function<void(const Status&)> complete;
