@@ -112,13 +112,15 @@ void WsSession::on_read(beast::error_code ec, size_t) {
 }
 
 void WsSession::handle_payload(std::string_view payload) {
+  // The rate limit comes first, so that a flood of malformed frames is limited too.
+  const bool allowed = take_rate_token();
   auto frame = protocol::decode_client_frame(payload, encoding_);
-  if (!frame) return answer_error(frame.error().req_id, frame.error().error.code, frame.error().error.message);
-  if (!take_rate_token()) {
-    return answer_error(frame->req_id(), v1::RATE_LIMITED,
+  if (!allowed) {
+    return answer_error(frame ? frame->req_id() : frame.error().req_id, v1::RATE_LIMITED,
                         "more than " + std::to_string(context_.config.requests_per_second) +
                             " requests per second on this connection; slow down");
   }
+  if (!frame) return answer_error(frame.error().req_id, frame.error().error.code, frame.error().error.message);
   ++inflight_;
   context_.api.handle(shared_from_this(), *frame);
 }
@@ -174,48 +176,22 @@ void WsSession::end_session(v1::KickedEvent kicked) {
 void WsSession::run(std::function<void()> fn) { boost::asio::post(ws_.get_executor(), std::move(fn)); }
 
 void WsSession::enqueue(protocol::SharedFrame frame) {
-  if (closing_ || close_after_writes_) return;
+  if (closing_) return;
   const size_t bytes = frame->bytes(encoding_).size();
-  if (queued_bytes_ + ws_.next_layer().buffered_bytes() + bytes > context_.config.max_queued_bytes) {
+  if (ws_.next_layer().buffered_bytes() + bytes > context_.config.max_queued_bytes) {
     // The client is not reading. Buffering for it without bound would let one slow consumer exhaust memory.
     context_.metrics.slow_consumers_closed.fetch_add(1);
     return abort();
   }
-  queue_.push_back({std::move(frame), encoding_});
-  queued_bytes_ += bytes;
-  if (!writing_) write_next();
-}
-
-void WsSession::write_next() {
-  writing_ = true;
-  const Queued& next = queue_.front();
-  ws_.text(next.encoding == Encoding::kJson);
-  const std::string& bytes = next.frame->bytes(next.encoding);
-  ws_.async_write(boost::asio::buffer(bytes), beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
-}
-
-void WsSession::on_write(beast::error_code ec, size_t) {
-  writing_ = false;
-  if (ec) return abort();
+  ws_.next_layer().write_frame(std::move(frame), encoding_);
   context_.metrics.frames_sent.fetch_add(1, std::memory_order_relaxed);
-  queued_bytes_ -= queue_.front().frame->bytes(queue_.front().encoding).size();
-  queue_.pop_front();
-  if (!queue_.empty()) return write_next();
-  if (close_after_writes_) {
-    auto reason = *close_after_writes_;
-    close_after_writes_.reset();
-    close(reason);
-  }
 }
 
 void WsSession::close(websocket::close_reason reason) {
   if (closing_) return;
-  if (writing_) {  // one write at a time: close once the queue has drained
-    close_after_writes_ = reason;
-    return;
-  }
   closing_ = true;
   session_timer_.cancel();
+  // The close frame follows every data frame already queued: they share one ordered stream.
   ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
 }
 

@@ -3,8 +3,8 @@
 //
 // Limits enforced here: message size (Beast closes with 1009), requests per second (RATE_LIMITED), requests in
 // flight (reading pauses), bytes queued for writing (a slow consumer is disconnected), handshake, auth and idle
-// timeouts. One write in flight on the socket: frames queued meanwhile go out together in the next write
-// (CoalescingStream).
+// timeouts. Data frames bypass Beast's writer: CoalescingStream keeps one socket write in flight and sends
+// everything queued meanwhile in the next one, pointing at the shared encoded frames.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
@@ -15,7 +15,6 @@
 #include <boost/beast/websocket/stream.hpp>
 
 #include <chrono>
-#include <deque>
 
 #include "protocol/codec.h"
 #include "server/api/connection.h"
@@ -43,11 +42,6 @@ class WsSession final : public Connection, public std::enable_shared_from_this<W
   void set_identity(std::optional<Identity> identity) override;
 
  private:
-  struct Queued {
-    protocol::SharedFrame frame;
-    protocol::Encoding encoding;
-  };
-
   void on_accept(boost::beast::error_code ec);
   void read_next();
   void on_read(boost::beast::error_code ec, size_t bytes);
@@ -55,8 +49,6 @@ class WsSession final : public Connection, public std::enable_shared_from_this<W
   bool take_rate_token();
   void answer_error(uint64_t req_id, ErrorCode code, std::string message);
   void enqueue(protocol::SharedFrame frame);
-  void write_next();
-  void on_write(boost::beast::error_code ec, size_t bytes);
   void close(boost::beast::websocket::close_reason reason);
   void abort();
   void arm_session_timer();
@@ -67,12 +59,8 @@ class WsSession final : public Connection, public std::enable_shared_from_this<W
   boost::asio::steady_timer session_timer_;  // auth deadline, then token expiry
 
   protocol::Encoding encoding_ = protocol::Encoding::kJson;
-  std::deque<Queued> queue_;
-  size_t queued_bytes_ = 0;
-  bool writing_ = false;
   bool accepted_ = false;
   bool closing_ = false;
-  std::optional<boost::beast::websocket::close_reason> close_after_writes_;
 
   uint32_t inflight_ = 0;
   bool read_paused_ = false;
