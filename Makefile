@@ -2,7 +2,7 @@
 BUILD_DIR := build
 PARLEYD   := $(BUILD_DIR)/src/server/parleyd
 
-.PHONY: all deps configure build run test bench clean
+.PHONY: all deps configure build run test bench fuzz clean
 
 all: build
 
@@ -26,5 +26,14 @@ test: build
 bench: build
 	bench/run-direct
 
+# libFuzzer with Clang in its own build directory; FUZZ_SECONDS per target (default 60).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps fuzz
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_FUZZ=ON
+	cmake --build build-fuzz -j2 --target codec_fuzzer
+	mkdir -p build-fuzz/corpus/codec
+	build-fuzz/fuzz/codec_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus/codec fuzz/corpus/codec
+
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-fuzz
