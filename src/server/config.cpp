@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <functional>
@@ -10,6 +11,7 @@
 #include <map>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 namespace parley::server {
 namespace {
@@ -96,7 +98,7 @@ const std::vector<OptionSpec>& option_specs() {
       number("max_pull_limit", "messages per pull", &Config::max_pull_limit),
       number("max_pending_hashes", "password hashes queued at once", &Config::max_pending_hashes),
       text("log_format", "text | json", &Config::log_format),
-      text("log_level", "trace | debug | info | warn | error", &Config::log_level),
+      text("log_level", "trace | debug | info | warn | error | critical | off", &Config::log_level),
       text("port_file", "write the bound port to this file once listening", &Config::port_file),
   };
   return specs;
@@ -126,6 +128,12 @@ void validate(const Config& c) {
   if (c.max_frame_bytes < 1024) throw std::runtime_error("max_frame_bytes must be at least 1024");
   if (c.requests_per_second == 0) throw std::runtime_error("requests_per_second must be positive");
   if (c.log_format != "text" && c.log_format != "json") throw std::runtime_error("log_format must be text or json");
+  // spdlog reads a name it does not know as "off", so a typo would silently turn logging off.
+  static constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  if (std::find(std::begin(kLogLevels), std::end(kLogLevels), c.log_level) == std::end(kLogLevels)) {
+    throw std::runtime_error("log_level must be trace, debug, info, warn, error, critical or off, got '" +
+                             c.log_level + "'");
+  }
   if (c.token_ttl_seconds <= 0 || c.refresh_ttl_seconds <= 0) throw std::runtime_error("TTLs must be positive");
 }
 

@@ -148,6 +148,74 @@ TEST(Accounts, RefreshRotatesBothTokens) {
   old_token.authenticate(fresh.token());
 }
 
+TEST(Accounts, ListDevicesMarksThisDeviceCurrentAfterARefreshElsewhere) {
+  ServerProcess server;
+  WsClient laptop(server.port(), Encoding::kJson);
+  ASSERT_TRUE(register_user(laptop, "alice", "password1").has_register_user());
+  auto session = laptop.login("alice", "password1", "laptop");
+  WsClient phone(server.port(), Encoding::kBinary);
+  phone.login("alice", "password1", "phone", v1::ANDROID);
+
+  // Another connection refreshes the laptop's session: the token this connection authenticated with is
+  // replaced, but this is still the laptop.
+  WsClient other(server.port(), Encoding::kBinary);
+  v1::ClientFrame refresh;
+  refresh.mutable_refresh()->set_refresh_token(session.refresh_token());
+  ASSERT_TRUE(other.call(refresh).has_refresh());
+
+  v1::ClientFrame list;
+  list.mutable_list_devices();
+  auto devices = laptop.call(list);
+  ASSERT_TRUE(devices.has_list_devices()) << devices.ShortDebugString();
+  ASSERT_EQ(devices.list_devices().devices_size(), 2);
+  for (const auto& d : devices.list_devices().devices()) {
+    EXPECT_EQ(d.current(), d.device_id() == "laptop") << d.ShortDebugString();
+  }
+}
+
+TEST(Accounts, RefreshDoesNotSwitchAnAuthenticatedConnectionToAnotherSession) {
+  ServerProcess server;
+  WsClient alice(server.port(), Encoding::kJson);
+  ASSERT_TRUE(register_user(alice, "alice", "password1").has_register_user());
+  ASSERT_TRUE(register_user(alice, "bob", "password2").has_register_user());
+  auto laptop = alice.login("alice", "password1", "laptop");
+  WsClient alice_phone(server.port(), Encoding::kJson);
+  auto phone = alice_phone.login("alice", "password1", "phone");
+  WsClient bob(server.port(), Encoding::kJson);
+  auto bob_session = bob.login("bob", "password2", "pc");
+
+  // Another user's refresh token, and the same user's on another device: both refused, nothing consumed.
+  v1::ClientFrame other_user;
+  other_user.mutable_refresh()->set_refresh_token(bob_session.refresh_token());
+  auto conflict = alice.call(other_user);
+  EXPECT_ERROR(conflict, v1::CONFLICT);
+  EXPECT_EQ(conflict.error().message(), "this connection is authenticated as another session");
+  v1::ClientFrame other_device;
+  other_device.mutable_refresh()->set_refresh_token(phone.refresh_token());
+  EXPECT_ERROR(alice.call(other_device), v1::CONFLICT);
+
+  // This connection is still alice on the laptop: a message it sends comes from alice.
+  alice.send_text("d:alice:bob", "still alice");
+  auto at_bob = bob.wait_message();
+  ASSERT_TRUE(at_bob);
+  EXPECT_EQ(at_bob->sender_id(), "alice");
+
+  // The refused refresh tokens still work where they belong.
+  EXPECT_TRUE(bob.call(other_user).has_refresh());
+  // Refreshing this connection's own session keeps working.
+  v1::ClientFrame own;
+  own.mutable_refresh()->set_refresh_token(laptop.refresh_token());
+  auto refreshed = alice.call(own);
+  ASSERT_TRUE(refreshed.has_refresh()) << refreshed.ShortDebugString();
+  EXPECT_EQ(refreshed.refresh().session().device_id(), "laptop");
+  v1::ClientFrame sync;
+  sync.mutable_sync();
+  EXPECT_TRUE(alice.call(sync).has_sync());
+  // And an anonymous connection may still refresh any session.
+  WsClient anonymous(server.port(), Encoding::kBinary);
+  EXPECT_TRUE(anonymous.call(other_device).has_refresh());
+}
+
 TEST(Accounts, ExpiredTokenEndsTheSessionAndIsRefused) {
   ServerProcess server({"--token-ttl-seconds", "1"});
   WsClient c(server.port(), Encoding::kJson);

@@ -72,6 +72,26 @@ TEST(Admin, DisablingAUserKicksItsDevicesAndBlocksLogin) {
   again.login("alice", "password1", "phone");
 }
 
+TEST(Admin, RevokingAllSessionsKicksAndAnUnknownUserIsNotFound) {
+  ServerProcess server;
+  std::string token = admin_user_token(server.port(), "alice", "phone");
+  WsClient c(server.port(), Encoding::kJson);
+  c.authenticate(token);
+  auto unknown = http_request(server.port(), "DELETE", "/v1/admin/users/nobody/sessions", "", kSecret);
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  EXPECT_NE(unknown.body.find("NOT_FOUND"), std::string::npos) << unknown.body;
+  EXPECT_TRUE(c.call(ping_frame()).has_ping());  // nobody else was touched
+
+  auto revoked = http_request(server.port(), "DELETE", "/v1/admin/users/alice/sessions", "", kSecret);
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  EXPECT_EQ(revoked.body, "{}");
+  auto kicked = c.wait_event([](const v1::Event& e) { return e.has_kicked(); });
+  ASSERT_TRUE(kicked);
+  EXPECT_EQ(kicked->event().kicked().reason(), v1::KickedEvent::REVOKED);
+  // A user without sessions is still a user: 200, not 404.
+  EXPECT_EQ(http_request(server.port(), "DELETE", "/v1/admin/users/alice/sessions", "", kSecret).status, 200);
+}
+
 TEST(Admin, HealthReadinessAndMetrics) {
   ServerProcess server;
   EXPECT_EQ(http_request(server.port(), "GET", "/healthz").status, 200);

@@ -205,6 +205,35 @@ TEST(Messaging, ThreeDevicesOfOneUserStayInSync) {
   EXPECT_EQ(state.sync().conversations(0).last_message().text(), "from d2");
 }
 
+TEST(Messaging, ReadEventOnlyWhenTheCursorMoves) {
+  ServerProcess server;
+  auto d1 = connect_as(server, "alice", "d1", Encoding::kJson);
+  auto d2 = connect_as(server, "alice", "d2", Encoding::kBinary);
+  auto bob = connect_as(server, "bob", "b");
+  bob->send_text("d:alice:bob", "one");
+  bob->send_text("d:alice:bob", "two");
+  for (auto* d : {d1.get(), d2.get()}) {
+    ASSERT_TRUE(d->wait_message());
+    ASSERT_TRUE(d->wait_message());
+  }
+  auto mark = [&](uint64_t seq) {
+    v1::ClientFrame read;
+    read.mutable_mark_read()->set_conversation_id("d:alice:bob");
+    read.mutable_mark_read()->set_seq(seq);
+    auto marked = d1->call(read);
+    EXPECT_TRUE(marked.has_mark_read()) << marked.ShortDebugString();
+    return marked.mark_read().read_seq();
+  };
+  EXPECT_EQ(mark(0), 0u);  // nothing read yet, nothing moves
+  EXPECT_TRUE(d2->quiet_for(kQuiet));
+  EXPECT_EQ(mark(2), 2u);
+  auto moved = d2->wait_event([](const v1::Event& e) { return e.has_read(); });
+  ASSERT_TRUE(moved);
+  EXPECT_EQ(moved->event().read().read_seq(), 2u);
+  EXPECT_EQ(mark(1), 2u);  // below the cursor: answered with the cursor, but no event
+  EXPECT_TRUE(d2->quiet_for(kQuiet));
+}
+
 TEST(Messaging, OfflineDeviceGetsEverythingInOrderAfterReconnecting) {
   ServerProcess server;
   std::string token = admin_user_token(server.port(), "alice", "phone");

@@ -57,6 +57,22 @@ TEST(Config, BadValuesAreReadableErrors) {
   std::filesystem::remove(file);
 }
 
+TEST(Config, LogLevelMustBeOneSpdlogKnows) {
+  // spdlog turns an unknown level name into "off": a typo must stop start-up instead of silencing the logs.
+  Config c;
+  try {
+    load({"--log-level", "loud"}, c);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("log_level"), std::string::npos) << e.what();
+  }
+  for (const char* level : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {
+    Config ok;
+    EXPECT_EQ(load({"--log-level", level}, ok), ConfigOutcome::kRun) << level;
+    EXPECT_EQ(ok.log_level, level);
+  }
+}
+
 TEST(Config, RenderRedactsTheAdminSecret) {
   Config c;
   c.admin_secret = "hunter2";

@@ -154,13 +154,39 @@ TEST_F(StoreTest, SyncReturnsOnlyWhatChangedSinceTheCursor) {
   EXPECT_EQ(delta->conversations[0].unread_count(), 2u);
   EXPECT_EQ(delta->conversations[0].last_message().text(), "new");
 
-  auto read = wait_for<uint64_t>([&](auto done) { store_->mark_read("d:alice:carol", "alice", 99, done); });
+  auto read = wait_for<ReadCursor>([&](auto done) { store_->mark_read("d:alice:carol", "alice", 99, done); });
   ASSERT_TRUE(read);
-  EXPECT_EQ(*read, 2u);  // clamped to the newest seq
+  EXPECT_EQ(read->read_seq, 2u);  // clamped to the newest seq
+  EXPECT_TRUE(read->moved);
   auto after_read = store_->sync("alice", delta->cursor, 100);
   ASSERT_EQ(after_read->conversations.size(), 1u);
   EXPECT_EQ(after_read->conversations[0].unread_count(), 0u);
   EXPECT_TRUE(store_->sync("alice", after_read->cursor, 100)->conversations.empty());
+}
+
+TEST_F(StoreTest, MarkReadReportsWhetherTheCursorMoved) {
+  for (auto id : {"1", "2", "3"}) ASSERT_TRUE(send("d:alice:bob", "bob", id));
+  auto mark = [&](uint64_t seq) {
+    return wait_for<ReadCursor>([&](auto done) { store_->mark_read("d:alice:bob", "alice", seq, done); });
+  };
+  auto forward = mark(2);
+  ASSERT_TRUE(forward);
+  EXPECT_EQ(forward->read_seq, 2u);
+  EXPECT_TRUE(forward->moved);
+  for (uint64_t stale : {0u, 1u, 2u}) {  // nothing, lower, the same: the cursor stays and says so
+    auto r = mark(stale);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->read_seq, 2u) << stale;
+    EXPECT_FALSE(r->moved) << stale;
+  }
+  auto to_end = mark(99);
+  ASSERT_TRUE(to_end);
+  EXPECT_EQ(to_end->read_seq, 3u);
+  EXPECT_TRUE(to_end->moved);
+  auto past_end = mark(99);  // clamped to 3 again: no move
+  ASSERT_TRUE(past_end);
+  EXPECT_FALSE(past_end->moved);
+  EXPECT_FALSE(wait_for<ReadCursor>([&](auto done) { store_->mark_read("d:bob:carol", "alice", 1, done); }));
 }
 
 TEST_F(StoreTest, SyncPagesWithHasMore) {

@@ -126,12 +126,20 @@ void handle_refresh(const Request& r, const v1::RefreshRequest& req) {
   if (req.refresh_token().empty() || req.refresh_token().size() > 256) {
     return r.error(v1::UNAUTHENTICATED, "invalid refresh token");
   }
-  r.on_worker([r, refresh_hash = sha256_hex(req.refresh_token())]() {
+  // identity() may only be read on the connection's thread, which is this one; the worker gets a copy.
+  std::optional<Identity> current = r.conn->identity();
+  r.on_worker([r, current = std::move(current), refresh_hash = sha256_hex(req.refresh_token())]() {
     Services& s = *r.services;
     auto old = s.store.get_session_by_refresh(refresh_hash);
     if (!old) {
       if (old.error().code == v1::NOT_FOUND) return r.error(v1::UNAUTHENTICATED, "invalid or revoked refresh token");
       return r.error(old.error());
+    }
+    // Refreshing would make this connection the refreshed session; on a connection that already acts as
+    // another user or device that would be a silent switch of identity. Checked before the rotation, so the
+    // refresh token stays valid.
+    if (current && (current->user_id != old->user_id || current->device_id != old->device_id)) {
+      return r.error(v1::CONFLICT, "this connection is authenticated as another session");
     }
     const int64_t now = s.clock.now_ms();
     if (old->refresh_expires_at_ms <= now) return r.error(v1::TOKEN_EXPIRED, "the refresh token has expired; log in");
@@ -190,7 +198,9 @@ void handle_list_devices(const Request& r, const Identity& me) {
       d->set_created_at_ms(s.created_at_ms);
       d->set_last_seen_ms(s.last_seen_ms);
       d->set_expires_at_ms(s.expires_at_ms);
-      d->set_current(s.token_hash == me.token_hash);
+      // By device, not token: a refresh on another connection of this device replaces the token this
+      // connection authenticated with, but it is still this device's session.
+      d->set_current(s.device_id == me.device_id);
     }
     r.ok(std::move(out));
   });

@@ -177,12 +177,17 @@ void AdminApi::handle(std::string_view method, std::string_view path, std::strin
     });
   }
   if (method == "DELETE" && action == "sessions") {
-    s.store.delete_sessions(user_id, "", [&s, user_id, done, error](auto deleted) {
-      if (!deleted) return error(deleted.error());
-      kick_all(s, user_id, v1::KickedEvent::REVOKED, "all sessions of this account were revoked");
-      done(HttpReply{200, "{}"});
+    // The user is looked up first (a blocking read, hence the worker) so that an unknown id is NOT_FOUND
+    // like on every other endpoint, not a silent 200 that hides a typo in the app's backend.
+    return on_worker([&s, user_id, done, error] {
+      auto user = s.store.get_user(user_id);
+      if (!user) return error(user.error());
+      s.store.delete_sessions(user_id, "", [&s, user_id, done, error](auto deleted) {
+        if (!deleted) return error(deleted.error());
+        kick_all(s, user_id, v1::KickedEvent::REVOKED, "all sessions of this account were revoked");
+        done(HttpReply{200, "{}"});
+      });
     });
-    return;
   }
   error({v1::NOT_FOUND, "no such admin endpoint"});
 }

@@ -129,16 +129,20 @@ void handle_mark_read(const Request& r, const Identity& me, const v1::MarkReadRe
     return r.error(v1::INVALID_ARGUMENT, "conversation_id is not a valid conversation id");
   }
   r.services->store.mark_read(req.conversation_id(), me.user_id, req.seq(),
-                              [r, me, conv = req.conversation_id()](Result<uint64_t> read_seq) {
-                                if (!read_seq) return r.error(read_seq.error());
-                                v1::ServerFrame event;
-                                auto* e = event.mutable_event()->mutable_read();
-                                e->set_conversation_id(conv);
-                                e->set_read_seq(*read_seq);
-                                r.services->bus.publish({me.user_id}, protocol::make_shared_frame(std::move(event)),
-                                                        r.conn->id());
+                              [r, me, conv = req.conversation_id()](Result<store::ReadCursor> cursor) {
+                                if (!cursor) return r.error(cursor.error());
+                                // Only a cursor that moved is news to the other devices; a stale or repeated
+                                // mark_read (seq 0, a lower seq) would only wake them up for nothing.
+                                if (cursor->moved) {
+                                  v1::ServerFrame event;
+                                  auto* e = event.mutable_event()->mutable_read();
+                                  e->set_conversation_id(conv);
+                                  e->set_read_seq(cursor->read_seq);
+                                  r.services->bus.publish({me.user_id}, protocol::make_shared_frame(std::move(event)),
+                                                          r.conn->id());
+                                }
                                 v1::ServerFrame out;
-                                out.mutable_mark_read()->set_read_seq(*read_seq);
+                                out.mutable_mark_read()->set_read_seq(cursor->read_seq);
                                 r.ok(std::move(out));
                               });
 }

@@ -88,6 +88,13 @@ struct MembershipChange {
   std::string name;
 };
 
+// The outcome of mark_read. `moved` tells callers whether anything changed, so they notify the user's other
+// devices only then (a lower or repeated seq leaves the cursor, and them, alone).
+struct ReadCursor {
+  uint64_t read_seq = 0;  // the cursor after the call
+  bool moved = false;     // true when this call advanced it
+};
+
 struct SyncPage {
   std::vector<v1::ConversationSummary> conversations;
   uint64_t cursor = 0;
@@ -136,8 +143,10 @@ class Store {
   virtual void change_members(std::string conversation_id, std::string actor, MemberOp op,
                               std::vector<std::string> users, int64_t now_ms, uint32_t max_members,
                               Done<MembershipChange> done) = 0;
-  // Moves the user's read cursor forward to min(seq, last visible seq); returns the new read_seq.
-  virtual void mark_read(std::string conversation_id, std::string user_id, uint64_t seq, Done<uint64_t> done) = 0;
+  // Moves the user's read cursor forward to min(seq, last visible seq). The cursor never moves back: a target
+  // at or below it leaves it unchanged and reports moved = false. PERMISSION_DENIED when the user never was a
+  // member (or the conversation does not exist).
+  virtual void mark_read(std::string conversation_id, std::string user_id, uint64_t seq, Done<ReadCursor> done) = 0;
 
   // Blocks until every write queued so far has completed (graceful shutdown, tests).
   virtual void flush() = 0;

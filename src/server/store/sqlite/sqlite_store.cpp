@@ -711,18 +711,18 @@ void SqliteStore::change_members(std::string conversation_id, std::string actor,
   });
 }
 
-void SqliteStore::mark_read(std::string conversation_id, std::string user_id, uint64_t seq, Done<uint64_t> done) {
-  write<uint64_t>(std::move(done), [=, this](Db& db) -> Result<uint64_t> {
+void SqliteStore::mark_read(std::string conversation_id, std::string user_id, uint64_t seq, Done<ReadCursor> done) {
+  write<ReadCursor>(std::move(done), [=, this](Db& db) -> Result<ReadCursor> {
     auto conv = conversation(db, conversation_id);
     auto member = load_member(db, conversation_id, user_id);
     auto range = core::visible_range(member, conv ? conv->max_seq : 0);
     if (!range) return std::unexpected(range.error());
     uint64_t target = std::min(seq, range->second);
-    if (target <= member->read_seq) return member->read_seq;
+    if (target <= member->read_seq) return ReadCursor{member->read_seq, false};
     db.stmt("UPDATE members SET read_seq = ?, version = ? WHERE conv_id = ? AND user_id = ?")
         .bind(target, next_version(), conversation_id, user_id)
         .exec();
-    return target;
+    return ReadCursor{target, true};
   });
 }
 

@@ -59,7 +59,7 @@ class SqliteStore final : public Store {
   void change_members(std::string conversation_id, std::string actor, MemberOp op,
                       std::vector<std::string> users, int64_t now_ms, uint32_t max_members,
                       Done<MembershipChange> done) override;
-  void mark_read(std::string conversation_id, std::string user_id, uint64_t seq, Done<uint64_t> done) override;
+  void mark_read(std::string conversation_id, std::string user_id, uint64_t seq, Done<ReadCursor> done) override;
   void flush() override;
 
  private:
