@@ -36,7 +36,7 @@ struct Config {
   uint32_t max_pull_limit = 200;
   uint32_t max_pending_hashes = 64;       // password hashes queued at once; more get UNAVAILABLE
   std::string log_format = "text";        // text | json
-  std::string log_level = "info";         // trace | debug | info | warn | error
+  std::string log_level = "info";         // trace | debug | info | warn | error | critical | off
   std::string port_file;                  // when set, the bound port is written here once listening
 
   std::string listen_host() const;

@@ -153,6 +153,23 @@ void SqliteStore::start() {
     db->exec("PRAGMA query_only = 1");
     idle_readers_.push_back(std::move(db));
   }
+  // Checkpoints leave the writer: its commits only append to the WAL, and the checkpointer is told when the
+  // WAL has grown past kCheckpointPages.
+  checkpoint_db_ = std::make_unique<Db>(options_.path, Db::Mode::kReadWrite);
+  sqlite3_wal_hook(
+      writer_db_->handle(),
+      [](void* self, sqlite3*, const char*, int pages) {
+        constexpr int kCheckpointPages = 1000;
+        if (pages >= kCheckpointPages) {
+          auto* store = static_cast<SqliteStore*>(self);
+          std::lock_guard lock(store->checkpoint_mu_);
+          store->checkpoint_wanted_ = true;
+          store->checkpoint_cv_.notify_one();
+        }
+        return SQLITE_OK;
+      },
+      this);
+  checkpointer_ = std::thread([this] { checkpoint_loop(); });
   writer_ = std::thread([this] { writer_loop(); });
 }
 
@@ -163,6 +180,25 @@ SqliteStore::~SqliteStore() {
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
+
+void SqliteStore::checkpoint_loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(checkpoint_mu_);
+      checkpoint_cv_.wait_for(lock, std::chrono::seconds(5), [&] { return checkpoint_wanted_ || checkpoint_stopping_; });
+      if (checkpoint_stopping_) return;
+      checkpoint_wanted_ = false;
+    }
+    // PASSIVE: copies what it can without waiting for readers or the writer; a busy database is retried later.
+    sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
 }
 
 void SqliteStore::flush() {

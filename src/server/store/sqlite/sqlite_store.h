@@ -1,6 +1,7 @@
 // The embedded Store: one SQLite database in WAL mode. One writer thread commits queued writes in batches
 // (group commit: the batch is everything queued while the previous commit was in flight, so batches grow
-// with load by themselves); a pool of read-only connections serves reads concurrently.
+// with load by themselves); a pool of read-only connections serves reads concurrently; a checkpointer thread
+// copies the WAL back into the database (PASSIVE checkpoints, never blocking the writer).
 #pragma once
 
 #include <condition_variable>
@@ -118,6 +119,15 @@ class SqliteStore final : public Store {
   std::deque<WriteOp> queue_;
   bool stopping_ = false;
   std::thread writer_;
+
+  // WAL checkpoints run on their own thread and connection, not inside the writer's commits.
+  void checkpoint_loop();
+  std::unique_ptr<Db> checkpoint_db_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stopping_ = false;
+  std::thread checkpointer_;
 
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;
