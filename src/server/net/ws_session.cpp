@@ -1,5 +1,7 @@
 #include "server/net/ws_session.h"
 
+#include "common/post_batch.h"
+
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
@@ -173,7 +175,7 @@ void WsSession::end_session(v1::KickedEvent kicked) {
   });
 }
 
-void WsSession::run(std::function<void()> fn) { boost::asio::post(ws_.get_executor(), std::move(fn)); }
+void WsSession::run(std::function<void()> fn) { PostBatch::post(ws_.get_executor(), std::move(fn)); }
 
 void WsSession::enqueue(protocol::SharedFrame frame) {
   if (closing_) return;

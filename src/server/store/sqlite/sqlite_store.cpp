@@ -5,6 +5,7 @@
 #include <future>
 #include <set>
 
+#include "common/post_batch.h"
 #include "common/random.h"
 #include "server/core/authz.h"
 #include "server/core/ids.h"
@@ -278,7 +279,10 @@ void SqliteStore::writer_loop() {
     Status commit = run_batch(batch, results);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (options_.on_commit) options_.on_commit(batch.size(), seconds);
-    for (size_t i = 0; i < batch.size(); ++i) batch[i].complete(commit ? results[i] : commit);
+    {
+      PostBatch posts;  // the batch's acks and events reach each I/O thread as one handler
+      for (size_t i = 0; i < batch.size(); ++i) batch[i].complete(commit ? results[i] : commit);
+    }
     batch.clear();
   }
 }
