@@ -18,6 +18,7 @@ TEST(PostBatch, OneHandlerPerExecutorInOrder) {
       PostBatch::post(b.get_executor(), [&, i] { ran_b += std::to_string(i); });
     }
     EXPECT_EQ(a.poll(), 0u);  // nothing is posted while the batch is open
+    a.restart();
   }
   EXPECT_EQ(a.run(), 1u);  // five functions, one wake-up
   EXPECT_EQ(b.run(), 1u);
