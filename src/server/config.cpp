@@ -127,6 +127,13 @@ void validate(const Config& c) {
   c.listen_port();  // throws on a malformed address
   if (c.max_frame_bytes < 1024) throw std::runtime_error("max_frame_bytes must be at least 1024");
   if (c.requests_per_second == 0) throw std::runtime_error("requests_per_second must be positive");
+  if (c.max_inflight_requests == 0 || c.sync_page_size == 0 || c.max_pull_limit == 0 || c.read_connections < 1 ||
+      c.worker_threads < 1 || c.max_group_members == 0 || c.max_pending_hashes == 0 || c.max_text_bytes == 0) {
+    throw std::runtime_error(
+        "max_inflight_requests, sync_page_size, max_pull_limit, read_connections, worker_threads, "
+        "max_group_members, max_pending_hashes and max_text_bytes must be at least 1");
+  }
+  if (c.max_queued_bytes < c.max_frame_bytes) throw std::runtime_error("max_queued_bytes must be >= max_frame_bytes");
   if (c.log_format != "text" && c.log_format != "json") throw std::runtime_error("log_format must be text or json");
   // spdlog reads a name it does not know as "off", so a typo would silently turn logging off.
   static constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};

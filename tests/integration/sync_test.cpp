@@ -74,3 +74,37 @@ TEST(Sync, ReturnsOnlyTheConversationsThatChanged) {
 
 }  // namespace
 }  // namespace parley::testing
+
+namespace parley::testing {
+namespace {
+
+// A pull stops at about 1 MiB however high the limit, and says it is not the end, so long messages never
+// make a reply too big for the connection's queue.
+TEST(Sync, LongHistoryIsPulledInPagesBoundedByBytes) {
+  ServerProcess server({"--requests-per-second", "1000"});
+  auto alice = connect_as(server, "alice", "a");
+  auto bob = connect_as(server, "bob", "b", protocol::Encoding::kJson);
+  const std::string text(15000, 'w');
+  for (int i = 0; i < 100; ++i) alice->send_text("d:alice:bob", text);
+  size_t total = 0, pages = 0;
+  uint64_t after = 0;
+  for (int guard = 0; guard < 20; ++guard) {
+    v1::ClientFrame pull;
+    pull.mutable_pull_messages()->set_conversation_id("d:alice:bob");
+    pull.mutable_pull_messages()->set_after_seq(after);
+    pull.mutable_pull_messages()->set_limit(200);
+    auto r = bob->call(pull);
+    ASSERT_TRUE(r.has_pull_messages()) << r.error().ShortDebugString();
+    ++pages;
+    total += r.pull_messages().messages_size();
+    if (r.pull_messages().messages_size() > 0) after = r.pull_messages().messages().rbegin()->seq();
+    if (r.pull_messages().end()) break;
+    EXPECT_LT(r.pull_messages().messages_size(), 100);
+  }
+  EXPECT_EQ(total, 100u);
+  EXPECT_GE(pages, 2u);
+  EXPECT_FALSE(bob->is_closed());
+}
+
+}  // namespace
+}  // namespace parley::testing

@@ -83,3 +83,16 @@ TEST(Config, RenderRedactsTheAdminSecret) {
 
 }  // namespace
 }  // namespace parley::server
+
+namespace parley::server {
+namespace {
+
+TEST(Config, LimitsMustBePositive) {
+  for (const char* flag : {"--sync-page-size", "--max-pull-limit", "--max-inflight-requests"}) {
+    Config c;
+    EXPECT_THROW(load({flag, "0"}, c), std::runtime_error) << flag;
+  }
+}
+
+}  // namespace
+}  // namespace parley::server

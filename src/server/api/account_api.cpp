@@ -56,7 +56,7 @@ void handle_register_user(const Request& r, const v1::RegisterUserRequest& req) 
   if (!reserve_hash_slot(r)) return;
   store::UserRecord user{req.user_id(), req.display_name().empty() ? req.user_id() : req.display_name(), "",
                          false, r.services->clock.now_ms()};
-  r.on_worker([r, user = std::move(user), password = req.password()]() mutable {
+  bool queued = r.on_worker([r, user = std::move(user), password = req.password()]() mutable {
     auto hash = hash_password(password);
     r.services->pending_hashes.fetch_sub(1);
     if (!hash) return r.error(hash.error());
@@ -68,6 +68,7 @@ void handle_register_user(const Request& r, const v1::RegisterUserRequest& req) 
       r.ok(std::move(out));
     });
   });
+  if (!queued) r.services->pending_hashes.fetch_sub(1);
 }
 
 void handle_login(const Request& r, const v1::LoginRequest& req) {
@@ -79,7 +80,7 @@ void handle_login(const Request& r, const v1::LoginRequest& req) {
     return r.error(v1::INVALID_ARGUMENT, "device_id must be 1-64 characters of A-Z a-z 0-9 _ . -");
   }
   if (!reserve_hash_slot(r)) return;
-  r.on_worker([r, req]() {
+  bool queued = r.on_worker([r, req]() {
     Services& s = *r.services;
     auto user = s.store.get_user(req.user_id());
     bool match = user ? verify_password(req.password(), user->password_hash)
@@ -91,6 +92,7 @@ void handle_login(const Request& r, const v1::LoginRequest& req) {
     issue_session(s, *user, req.device_id(), req.platform(),
                   [r](Result<IssuedSession> issued) { answer_session(r, std::move(issued), true); });
   });
+  if (!queued) r.services->pending_hashes.fetch_sub(1);
 }
 
 void handle_authenticate(const Request& r, const v1::AuthenticateRequest& req) {

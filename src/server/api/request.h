@@ -30,12 +30,13 @@ struct Request {
   }
   void error(ErrorCode code, std::string message) const { error(Error{code, std::move(message)}); }
 
-  // Runs `task` on a worker thread (blocking work allowed there), or answers UNAVAILABLE when they are full.
+  // Runs `task` on a worker thread (blocking work allowed there), or answers UNAVAILABLE when they are full
+  // and returns false (the task was dropped: release what it would have released).
   template <typename F>
-  void on_worker(F&& task) const {
-    if (!services->workers.submit(std::forward<F>(task))) {
-      error(v1::UNAVAILABLE, "the server is busy; retry later");
-    }
+  bool on_worker(F&& task) const {
+    if (services->workers.submit(std::forward<F>(task))) return true;
+    error(v1::UNAVAILABLE, "the server is busy; retry later");
+    return false;
   }
 };
 

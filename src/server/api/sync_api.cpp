@@ -49,7 +49,11 @@ void handle_pull_messages(const Request& r, const Identity& me, const v1::PullMe
     }
     auto messages = store.pull(req.conversation_id(), lo, hi, direction, limit);
     if (!messages) return r.error(messages.error());
-    bool end = messages->size() < limit || (direction == store::Direction::kBefore && messages->back().seq() == lo);
+    size_t bytes = 0;
+    for (const auto& m : *messages) bytes += m.ByteSizeLong();
+    const bool cut_short = bytes >= store::kMaxReplyBytes;  // stopped by the byte budget, not the limit
+    bool end = !cut_short && (messages->size() < limit ||
+                              (direction == store::Direction::kBefore && messages->back().seq() == lo));
     for (auto& m : *messages) *p->add_messages() = std::move(m);
     p->set_end(end);
     r.ok(std::move(out));

@@ -20,6 +20,7 @@
 #include <boost/beast/websocket/teardown.hpp>
 
 #include <array>
+#include <cstdint>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -49,6 +50,10 @@ class CoalescingStream {
   // Counts each socket write (metrics: frames sent / socket writes is the coalescing ratio).
   void count_writes_in(std::atomic<uint64_t>* counter) { write_counter_ = counter; }
 
+  // Beast's own writes (pongs, close) fail once this many bytes are waiting: a client that sends pings and
+  // never reads must not grow the queue without bound.
+  void limit_control_bytes(size_t limit) { control_limit_ = limit; }
+
   // Bytes accepted but not yet handed to the kernel.
   size_t buffered_bytes() const { return pending_bytes_ + sending_bytes_; }
 
@@ -76,6 +81,7 @@ class CoalescingStream {
         [this](auto handler, const ConstBuffers& buffers) {
           const size_t n = boost::asio::buffer_size(buffers);
           boost::system::error_code ec = error_;
+          if (!ec && buffered_bytes() + n > control_limit_) ec = boost::asio::error::no_buffer_space;
           if (!ec) {
             Chunk chunk;
             chunk.owned.resize(n);
@@ -151,6 +157,7 @@ class CoalescingStream {
   std::weak_ptr<void> owner_;
   bool has_owner_ = false;
   std::atomic<uint64_t>* write_counter_ = nullptr;
+  size_t control_limit_ = SIZE_MAX;
   std::vector<Chunk> pending_;  // queued, waiting for the write in flight to finish
   std::vector<Chunk> sending_;  // the write in flight
   std::vector<boost::asio::const_buffer> buffers_;

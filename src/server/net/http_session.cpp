@@ -55,7 +55,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void route(http::request<http::string_body>& req) {
     std::string_view target = req.target();
     std::string_view path = target.substr(0, target.find('?'));
-    const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+    const bool get = req.method() == http::verb::get;
     if (path.starts_with("/v1/admin/")) {
       auto self = shared_from_this();
       context_.admin.handle(req.method_string(), path, req[http::field::authorization], std::move(req.body()),

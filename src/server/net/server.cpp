@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <stdexcept>
@@ -20,6 +21,7 @@ struct Server::Loop {
   std::unique_ptr<SessionContext> context;  // declared first: outlives the io_context and its handlers
   asio::io_context ioc{1};
   std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::steady_timer> accept_retry;  // after an accept error such as EMFILE
   std::thread thread;
 };
 
@@ -29,7 +31,10 @@ Server::Server(const Config& config, Api& api, AdminApi& admin, Metrics& metrics
 Server::~Server() {
   stop();
   // Destroy acceptors before their io_contexts; pending handlers (and the sessions they own) go with them.
-  for (auto& loop : loops_) loop->acceptor.reset();
+  for (auto& loop : loops_) {
+    loop->acceptor.reset();
+    loop->accept_retry.reset();
+  }
 }
 
 uint16_t Server::start() {
@@ -44,6 +49,7 @@ uint16_t Server::start() {
     loop->context = std::unique_ptr<SessionContext>(
         new SessionContext{api_, admin_, config_, metrics_, stopping_, next_connection_id_, {}, 64});
     loop->acceptor = std::make_unique<tcp::acceptor>(loop->ioc);
+    loop->accept_retry = std::make_unique<asio::steady_timer>(loop->ioc);
     tcp::endpoint endpoint(address, port);
     auto& a = *loop->acceptor;
     a.open(endpoint.protocol(), ec);
@@ -65,11 +71,17 @@ uint16_t Server::start() {
 void Server::accept_next(Loop& loop) {
   loop.acceptor->async_accept(loop.ioc, [this, &loop](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !loop.acceptor->is_open()) return;
-    if (!ec) {
-      boost::system::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      serve_http(std::move(socket), *loop.context);
+    if (ec) {
+      // Out of file descriptors or memory: retrying at once would spin. Try again shortly.
+      loop.accept_retry->expires_after(std::chrono::milliseconds(100));
+      loop.accept_retry->async_wait([this, &loop](boost::system::error_code wait_ec) {
+        if (!wait_ec && loop.acceptor->is_open()) accept_next(loop);
+      });
+      return;
     }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    serve_http(std::move(socket), *loop.context);
     accept_next(loop);
   });
 }
@@ -80,6 +92,7 @@ void Server::stop() {
     asio::post(loop->ioc, [l = loop.get()] {
       boost::system::error_code ignored;
       l->acceptor->close(ignored);
+      l->accept_retry->cancel();
       for (auto& weak : l->context->sessions) {
         if (auto s = weak.lock()) s->shut_down();
       }

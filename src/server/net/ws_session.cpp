@@ -34,6 +34,7 @@ void WsSession::start(beast::http::request<beast::http::string_body> request) {
   const Config& c = context_.config;
   ws_.next_layer().set_owner(weak_from_this());
   ws_.next_layer().count_writes_in(&context_.metrics.socket_writes);
+  ws_.next_layer().limit_control_bytes(c.max_queued_bytes);
   beast::get_lowest_layer(ws_).expires_never();  // the websocket timeouts below take over
   websocket::stream_base::timeout timeouts{std::chrono::seconds(c.handshake_timeout_seconds),
                                            std::chrono::seconds(c.idle_timeout_seconds), true};
@@ -71,8 +72,10 @@ void WsSession::arm_session_timer() {
     wait = std::chrono::milliseconds(std::max<int64_t>(0, left_ms));
   }
   session_timer_.expires_after(wait);
-  session_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec || self->closing_) return;
+  // A timer that already fired cannot be cancelled: its handler checks that it is still the current one.
+  const uint64_t generation = ++timer_generation_;
+  session_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+    if (ec || self->closing_ || generation != self->timer_generation_) return;
     if (!self->identity()) return self->close({kCloseAuthTimeout, "not authenticated in time"});
     v1::KickedEvent kicked;
     kicked.set_reason(v1::KickedEvent::EXPIRED);
@@ -178,9 +181,13 @@ void WsSession::end_session(v1::KickedEvent kicked) {
 void WsSession::run(std::function<void()> fn) { PostBatch::post(ws_.get_executor(), std::move(fn)); }
 
 void WsSession::enqueue(protocol::SharedFrame frame) {
-  if (closing_) return;
+  // Beast marks the stream closing before it queues its own close frame (a peer's close, 1007, 1009): no
+  // data frame may follow that.
+  if (closing_ || !ws_.is_open()) return;
   const size_t bytes = frame->bytes(encoding_).size();
-  if (ws_.next_layer().buffered_bytes() + bytes > context_.config.max_queued_bytes) {
+  const size_t queued = ws_.next_layer().buffered_bytes();
+  // One frame larger than the limit still goes out when nothing else is waiting (replies are bounded too).
+  if (queued > 0 && queued + bytes > context_.config.max_queued_bytes) {
     // The client is not reading. Buffering for it without bound would let one slow consumer exhaust memory.
     context_.metrics.slow_consumers_closed.fetch_add(1);
     return abort();

@@ -57,6 +57,7 @@ class WsSession final : public Connection, public std::enable_shared_from_this<W
   SessionContext& context_;
   boost::beast::flat_buffer in_;
   boost::asio::steady_timer session_timer_;  // auth deadline, then token expiry
+  uint64_t timer_generation_ = 0;
 
   protocol::Encoding encoding_ = protocol::Encoding::kJson;
   bool accepted_ = false;

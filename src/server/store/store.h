@@ -103,6 +103,10 @@ struct SyncPage {
 
 enum class Direction { kAfter, kBefore };
 
+// A sync page or a pull stops growing once it holds this many bytes (the caller then says has_more / not the
+// end), so one reply stays well inside a connection's queued-bytes limit however long the messages are.
+constexpr size_t kMaxReplyBytes = 1024 * 1024;
+
 class Store {
  public:
   virtual ~Store() = default;

@@ -343,19 +343,20 @@ auto SqliteStore::read(F&& fn) -> decltype(fn(std::declval<Db&>())) {
     db = std::move(idle_readers_.back());
     idle_readers_.pop_back();
   }
-  auto give_back = [&] {
-    std::lock_guard lock(readers_mu_);
-    idle_readers_.push_back(std::move(db));
-    readers_cv_.notify_one();
-  };
+  // Returns the connection to the pool however the read ends.
+  struct Lease {
+    SqliteStore* store;
+    std::unique_ptr<Db>& db;
+    ~Lease() {
+      db->reset_all();
+      std::lock_guard lock(store->readers_mu_);
+      store->idle_readers_.push_back(std::move(db));
+      store->readers_cv_.notify_one();
+    }
+  } lease{this, db};
   try {
-    auto result = fn(*db);
-    db->reset_all();
-    give_back();
-    return result;
+    return fn(*db);
   } catch (const SqliteError& e) {
-    db->reset_all();
-    give_back();
     return store_failure(e);
   }
 }
@@ -442,11 +443,19 @@ Result<SyncPage> SqliteStore::sync(const std::string& user_id, uint64_t cursor, 
     auto& last = db.stmt(
         "SELECT conv_id, seq, server_msg_id, sender_id, client_msg_id, created_at, body FROM messages "
         "WHERE conv_id = ? AND seq = ?");
+    // A page also stops at about kMaxReplyBytes, so a reply stays well inside a connection's queue limit
+    // however long the last messages are; the rest follows with has_more.
+    size_t bytes = 0;
     for (auto& [c, version] : rows) {
+      if (bytes >= kMaxReplyBytes) {
+        page.has_more = true;
+        break;
+      }
       if (c.max_seq() >= c.min_seq()) {
         last.bind(c.conversation_id(), c.max_seq());
         if (last.step()) *c.mutable_last_message() = message_from_row(last);
       }
+      bytes += c.ByteSizeLong();
       page.cursor = version;
       page.conversations.push_back(std::move(c));
     }
@@ -464,7 +473,11 @@ Result<std::vector<v1::Message>> SqliteStore::pull(const std::string& conversati
                             "FROM messages WHERE conv_id = ? AND seq >= ? AND seq <= ? ORDER BY seq DESC LIMIT ?");
     s.bind(conversation_id, lo, hi, limit);
     std::vector<v1::Message> out;
-    while (s.step()) out.push_back(message_from_row(s));
+    size_t bytes = 0;
+    while (bytes < kMaxReplyBytes && s.step()) {
+      out.push_back(message_from_row(s));
+      bytes += out.back().ByteSizeLong();
+    }
     return out;
   });
 }
@@ -524,6 +537,10 @@ void SqliteStore::create_session(SessionRecord session, std::vector<std::string>
   write<std::vector<SessionRecord>>(
       std::move(done), [session = std::move(session), replaced = std::move(replaced_devices)](
                            Db& db) -> Result<std::vector<SessionRecord>> {
+        // Checked again here: the user may have been disabled while the password was being verified.
+        auto user = load_user(db, session.user_id);
+        if (!user) return fail(v1::NOT_FOUND, "no user " + session.user_id);
+        if (user->disabled) return fail(v1::PERMISSION_DENIED, "this account is disabled");
         std::vector<SessionRecord> deleted = delete_device_sessions(db, session.user_id, session.device_id);
         for (const auto& device : deduplicated(replaced)) {
           if (device == session.device_id) continue;
