@@ -1,5 +1,7 @@
 #include "server/net/ws_session.h"
 
+#include <spdlog/spdlog.h>
+
 #include "common/post_batch.h"
 
 #include <boost/asio/post.hpp>
@@ -190,6 +192,8 @@ void WsSession::enqueue(protocol::SharedFrame frame) {
   if (queued > 0 && queued + bytes > context_.config.max_queued_bytes) {
     // The client is not reading. Buffering for it without bound would let one slow consumer exhaust memory.
     context_.metrics.slow_consumers_closed.fetch_add(1);
+    spdlog::warn("connection {} ({}) closed as a slow consumer: {} bytes waiting", id(),
+                 identity() ? identity()->user_id : std::string("anonymous"), queued);
     return abort();
   }
   ws_.next_layer().write_frame(std::move(frame), encoding_);

@@ -5,6 +5,8 @@
 #include <future>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "common/post_batch.h"
 #include "common/random.h"
 #include "server/core/authz.h"
@@ -277,6 +279,7 @@ void SqliteStore::writer_loop() {
     }
     auto started = std::chrono::steady_clock::now();
     Status commit = run_batch(batch, results);
+    if (!commit) spdlog::error("store: a batch of {} writes failed: {}", batch.size(), commit.error().message);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (options_.on_commit) options_.on_commit(batch.size(), seconds);
     {
