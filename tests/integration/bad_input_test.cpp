@@ -86,7 +86,7 @@ TEST(BadInput, TooManyRequestsAreRateLimited) {
   }
   EXPECT_EQ(ok + limited, 30);
   EXPECT_GE(ok, 5);
-  EXPECT_GE(limited, 10);  // even a slow machine cannot refill 20 tokens while 30 frames are read
+  EXPECT_GE(limited, 10);  // leaves room for a slow machine refilling tokens while the 30 frames are read
 }
 
 TEST(BadInput, UnauthenticatedConnectionsAreClosedAfterTheAuthTimeout) {
