@@ -63,7 +63,28 @@ void adopt_identity(Services& s, const std::shared_ptr<Connection>& conn, std::o
     if (!conn->is_open()) return;
     if (conn->identity()) s.bus.detach(conn->identity()->user_id, conn->id());
     if (identity) s.bus.attach(identity->user_id, identity->device_id, conn->id(), conn);
+    std::string token_hash = identity ? identity->token_hash : std::string();
+    std::string user_id = identity ? identity->user_id : std::string();
     conn->set_identity(std::move(identity));
+    if (token_hash.empty()) return;
+    // A revoke, logout or disable that committed while this connection was being authenticated kicked the
+    // user's connections before this one was attached. Look again now that it is: whatever commits later
+    // finds it attached and kicks it.
+    (void)s.workers.submit([&s, conn, token_hash, user_id] {
+      auto session = s.store.get_session(token_hash);
+      auto user = s.store.get_user(user_id);
+      v1::KickedEvent kicked;
+      if (!session && session.error().code == v1::NOT_FOUND) {
+        kicked.set_reason(v1::KickedEvent::REVOKED);
+        kicked.set_message("this session was ended while the connection was authenticating");
+      } else if (user && user->disabled) {
+        kicked.set_reason(v1::KickedEvent::DISABLED);
+        kicked.set_message("this account was disabled");
+      } else {
+        return;
+      }
+      conn->end_session(std::move(kicked));
+    });
   });
 }
 

@@ -22,7 +22,8 @@ void issue_session(Services& s, const store::UserRecord& user, const std::string
                    v1::Platform platform, std::function<void(Result<IssuedSession>)> done);
 
 // Makes `conn` act as `identity` (or anonymous, with nullopt) and routes the user's events to it. Posts to
-// the connection's thread; a connection that closed meanwhile is left alone.
+// the connection's thread; a connection that closed meanwhile is left alone. Once attached, the session and
+// user are read again (on a worker) and the connection is ended if a revoke or disable raced with it.
 void adopt_identity(Services& s, const std::shared_ptr<Connection>& conn, std::optional<Identity> identity);
 
 v1::User to_proto(const store::UserRecord& user);
