@@ -83,7 +83,10 @@ void adopt_identity(Services& s, const std::shared_ptr<Connection>& conn, std::o
       } else {
         return;
       }
-      conn->end_session(std::move(kicked));
+      // Decide on the connection's thread: it may have refreshed, logged out or re-authenticated meanwhile.
+      conn->run([conn, token_hash, kicked = std::move(kicked)]() mutable {
+        if (conn->identity() && conn->identity()->token_hash == token_hash) conn->end_session(std::move(kicked));
+      });
     });
   });
 }

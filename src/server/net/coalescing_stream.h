@@ -81,7 +81,14 @@ class CoalescingStream {
         [this](auto handler, const ConstBuffers& buffers) {
           const size_t n = boost::asio::buffer_size(buffers);
           boost::system::error_code ec = error_;
-          if (!ec && buffered_bytes() + n > control_limit_) ec = boost::asio::error::no_buffer_space;
+          if (!ec && buffered_bytes() + n > control_limit_) {
+            // Refusing the write fails Beast's stream but leaves the socket open; close it so the session's
+            // pending read and write end and it is freed.
+            ec = boost::asio::error::no_buffer_space;
+            error_ = ec;
+            boost::system::error_code ignored;
+            next_.socket().close(ignored);
+          }
           if (!ec) {
             Chunk chunk;
             chunk.owned.resize(n);

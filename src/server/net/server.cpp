@@ -71,6 +71,10 @@ uint16_t Server::start() {
 void Server::accept_next(Loop& loop) {
   loop.acceptor->async_accept(loop.ioc, [this, &loop](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !loop.acceptor->is_open()) return;
+    const bool out_of_resources = ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+                                  ec == asio::error::no_memory ||
+                                  ec == boost::system::errc::too_many_files_open_in_system;
+    if (ec && !out_of_resources) return accept_next(loop);  // e.g. a connection aborted before accept
     if (ec) {
       // Out of file descriptors or memory: retrying at once would spin. Try again shortly.
       loop.accept_retry->expires_after(std::chrono::milliseconds(100));
