@@ -100,6 +100,14 @@ std::string encode(const google::protobuf::Message& frame, Encoding encoding) {
   return out;
 }
 
+v1::ServerFrame error_frame(uint64_t req_id, ErrorCode code, std::string message) {
+  v1::ServerFrame frame;
+  frame.set_req_id(req_id);
+  frame.mutable_error()->set_code(code);
+  frame.mutable_error()->set_message(std::move(message));
+  return frame;
+}
+
 Status parse_json(std::string_view json, google::protobuf::Message& out) {
   auto status = pbu::JsonStringToMessage(json, &out, pbu::JsonParseOptions{});
   if (!status.ok()) return fail(v1::INVALID_ARGUMENT, "invalid JSON body: " + std::string(status.message()));

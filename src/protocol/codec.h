@@ -36,6 +36,9 @@ Result<v1::ServerFrame> decode_server_frame(std::string_view payload, Encoding e
 // Encodes any frame. JSON uses the proto field names (`req_id`), which every protobuf JSON parser accepts.
 std::string encode(const google::protobuf::Message& frame, Encoding encoding);
 
+// The frame answering request `req_id` with an error.
+v1::ServerFrame error_frame(uint64_t req_id, ErrorCode code, std::string message);
+
 // Parses a JSON document into `out` (the admin HTTP API's bodies). Unknown fields are an error.
 Status parse_json(std::string_view json, google::protobuf::Message& out);
 

@@ -3,12 +3,13 @@
 #include "common/random.h"
 #include "server/api/request.h"
 #include "server/api/sessions.h"
+#include "server/core/account_rules.h"
 #include "server/core/ids.h"
 
 namespace parley::server {
 namespace {
 
-constexpr size_t kMinPassword = 8, kMaxPassword = 256, kMaxDisplayName = 64;
+constexpr size_t kMaxPassword = 256;
 
 // Verifying against a real hash when the user does not exist keeps "no such user" and "wrong password"
 // equally slow, so response times do not reveal which user ids exist.
@@ -47,12 +48,8 @@ void handle_register_user(const Request& r, const v1::RegisterUserRequest& req) 
   if (!core::is_valid_name(req.user_id())) {
     return r.error(v1::INVALID_ARGUMENT, "user_id must be 1-64 characters of A-Z a-z 0-9 _ . -");
   }
-  if (req.password().size() < kMinPassword || req.password().size() > kMaxPassword) {
-    return r.error(v1::INVALID_ARGUMENT, "password must be 8 to 256 bytes");
-  }
-  if (req.display_name().size() > kMaxDisplayName) {
-    return r.error(v1::INVALID_ARGUMENT, "display_name must be at most 64 bytes");
-  }
+  if (auto ok = core::validate_password(req.password()); !ok) return r.error(ok.error());
+  if (auto ok = core::validate_display_name(req.display_name()); !ok) return r.error(ok.error());
   if (!reserve_hash_slot(r)) return;
   store::UserRecord user{req.user_id(), req.display_name().empty() ? req.user_id() : req.display_name(), "",
                          false, r.services->clock.now_ms()};
@@ -114,12 +111,7 @@ void handle_authenticate(const Request& r, const v1::AuthenticateRequest& req) {
     adopt_identity(s, r.conn,
                    Identity{session->user_id, session->device_id, token_hash, session->platform, session->expires_at_ms});
     v1::ServerFrame out;
-    auto* info = out.mutable_authenticate()->mutable_session();
-    info->set_expires_at_ms(session->expires_at_ms);
-    info->set_refresh_expires_at_ms(session->refresh_expires_at_ms);
-    *info->mutable_user() = to_proto(*user);
-    info->set_device_id(session->device_id);
-    info->set_platform(session->platform);
+    *out.mutable_authenticate()->mutable_session() = session_info(*session, *user);
     r.ok(std::move(out));
   });
 }
@@ -149,22 +141,8 @@ void handle_refresh(const Request& r, const v1::RefreshRequest& req) {
     if (!user) return r.error(user.error());
     if (user->disabled) return r.error(v1::PERMISSION_DENIED, "this account is disabled");
 
-    IssuedSession issued;
-    std::string token = random_token(32), refresh = random_token(32);
-    store::SessionRecord fresh = *old;
-    fresh.token_hash = sha256_hex(token);
-    fresh.refresh_hash = sha256_hex(refresh);
-    fresh.expires_at_ms = now + s.config.token_ttl_seconds * 1000;
-    fresh.refresh_expires_at_ms = now + s.config.refresh_ttl_seconds * 1000;
-    fresh.last_seen_ms = now;
-    issued.info.set_token(token);
-    issued.info.set_expires_at_ms(fresh.expires_at_ms);
-    issued.info.set_refresh_token(refresh);
-    issued.info.set_refresh_expires_at_ms(fresh.refresh_expires_at_ms);
-    *issued.info.mutable_user() = to_proto(*user);
-    issued.info.set_device_id(fresh.device_id);
-    issued.info.set_platform(fresh.platform);
-    issued.identity = Identity{fresh.user_id, fresh.device_id, fresh.token_hash, fresh.platform, fresh.expires_at_ms};
+    store::SessionRecord fresh = *old;  // same user, device, platform and creation time
+    IssuedSession issued = with_fresh_tokens(s, fresh, *user);
     s.store.rotate_session(refresh_hash, std::move(fresh),
                            [r, issued = std::move(issued)](Result<store::SessionRecord> rotated) mutable {
                              if (!rotated) return r.error(rotated.error());

@@ -6,6 +6,7 @@
 #include "parley/v1/admin.pb.h"
 #include "protocol/codec.h"
 #include "server/api/sessions.h"
+#include "server/core/account_rules.h"
 #include "server/core/ids.h"
 
 namespace parley::server {
@@ -103,9 +104,9 @@ void AdminApi::handle(std::string_view method, std::string_view path, std::strin
     auto req = parse_body<v1::AdminCreateUserRequest>(body);
     if (!req) return error(req.error());
     if (!core::is_valid_name(req->user_id())) return error({v1::INVALID_ARGUMENT, "user_id must be 1-64 of A-Z a-z 0-9 _ . -"});
-    if (req->display_name().size() > 64) return error({v1::INVALID_ARGUMENT, "display_name must be at most 64 bytes"});
-    if (!req->password().empty() && (req->password().size() < 8 || req->password().size() > 256)) {
-      return error({v1::INVALID_ARGUMENT, "password must be 8 to 256 bytes"});
+    if (auto ok = core::validate_display_name(req->display_name()); !ok) return error(ok.error());
+    if (!req->password().empty()) {
+      if (auto ok = core::validate_password(req->password()); !ok) return error(ok.error());
     }
     return on_worker([&s, req = *req, done, error] {
       store::UserRecord user{req.user_id(), req.display_name().empty() ? req.user_id() : req.display_name(), "",
@@ -133,11 +134,9 @@ void AdminApi::handle(std::string_view method, std::string_view path, std::strin
   if (method == "PATCH" && action.empty()) {
     auto req = parse_body<v1::AdminUpdateUserRequest>(body);
     if (!req) return error(req.error());
-    if (req->has_display_name() && req->display_name().size() > 64) {
-      return error({v1::INVALID_ARGUMENT, "display_name must be at most 64 bytes"});
-    }
-    if (req->has_password() && (req->password().size() < 8 || req->password().size() > 256)) {
-      return error({v1::INVALID_ARGUMENT, "password must be 8 to 256 bytes"});
+    if (auto ok = core::validate_display_name(req->display_name()); !ok) return error(ok.error());
+    if (req->has_password()) {
+      if (auto ok = core::validate_password(req->password()); !ok) return error(ok.error());
     }
     return on_worker([&s, user_id, req = *req, done, error] {
       store::UserUpdate update;

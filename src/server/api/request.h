@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "protocol/codec.h"
 #include "server/api/connection.h"
 #include "server/api/services.h"
 
@@ -22,11 +23,7 @@ struct Request {
   }
   void error(const Error& e) const {
     services->metrics.count_error(e.code);
-    v1::ServerFrame frame;
-    frame.set_req_id(req_id);
-    frame.mutable_error()->set_code(e.code);
-    frame.mutable_error()->set_message(e.message);
-    conn->respond(std::move(frame));
+    conn->respond(protocol::error_frame(req_id, e.code, e.message));
   }
   void error(ErrorCode code, std::string message) const { error(Error{code, std::move(message)}); }
 

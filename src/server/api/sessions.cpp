@@ -14,33 +14,45 @@ v1::User to_proto(const store::UserRecord& user) {
   return out;
 }
 
+v1::SessionInfo session_info(const store::SessionRecord& session, const store::UserRecord& user) {
+  v1::SessionInfo info;
+  info.set_expires_at_ms(session.expires_at_ms);
+  info.set_refresh_expires_at_ms(session.refresh_expires_at_ms);
+  *info.mutable_user() = to_proto(user);
+  info.set_device_id(session.device_id);
+  info.set_platform(session.platform);
+  return info;
+}
+
+IssuedSession with_fresh_tokens(Services& s, store::SessionRecord& session, const store::UserRecord& user) {
+  const int64_t now = s.clock.now_ms();
+  std::string token = random_token(32), refresh = random_token(32);
+  session.token_hash = sha256_hex(token);
+  session.refresh_hash = sha256_hex(refresh);
+  session.expires_at_ms = now + s.config.token_ttl_seconds * 1000;
+  session.refresh_expires_at_ms = now + s.config.refresh_ttl_seconds * 1000;
+  session.last_seen_ms = now;
+  IssuedSession issued;
+  issued.info = session_info(session, user);
+  issued.info.set_token(std::move(token));
+  issued.info.set_refresh_token(std::move(refresh));
+  issued.identity =
+      Identity{session.user_id, session.device_id, session.token_hash, session.platform, session.expires_at_ms};
+  return issued;
+}
+
 void issue_session(Services& s, const store::UserRecord& user, const std::string& device_id,
                    v1::Platform platform, std::function<void(Result<IssuedSession>)> done) {
   auto existing = s.store.list_sessions(user.user_id);
   if (!existing) return done(std::unexpected(existing.error()));
   auto replaced = core::devices_replaced_by_login(s.config.device_policy, *existing, device_id, platform);
 
-  const int64_t now = s.clock.now_ms();
-  IssuedSession issued;
-  std::string token = random_token(32), refresh = random_token(32);
-  store::SessionRecord record{sha256_hex(token),
-                              sha256_hex(refresh),
-                              user.user_id,
-                              device_id,
-                              platform,
-                              now,
-                              now + s.config.token_ttl_seconds * 1000,
-                              now + s.config.refresh_ttl_seconds * 1000,
-                              now};
-  auto& info = issued.info;
-  info.set_token(token);
-  info.set_expires_at_ms(record.expires_at_ms);
-  info.set_refresh_token(refresh);
-  info.set_refresh_expires_at_ms(record.refresh_expires_at_ms);
-  *info.mutable_user() = to_proto(user);
-  info.set_device_id(device_id);
-  info.set_platform(platform);
-  issued.identity = Identity{user.user_id, device_id, record.token_hash, platform, record.expires_at_ms};
+  store::SessionRecord record;
+  record.user_id = user.user_id;
+  record.device_id = device_id;
+  record.platform = platform;
+  record.created_at_ms = s.clock.now_ms();
+  IssuedSession issued = with_fresh_tokens(s, record, user);
 
   s.store.create_session(std::move(record), std::move(replaced),
                          [&s, issued = std::move(issued), done = std::move(done)](

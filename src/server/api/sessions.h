@@ -15,6 +15,13 @@ struct IssuedSession {
   Identity identity;
 };
 
+// What a client is told about `session` (without tokens).
+v1::SessionInfo session_info(const store::SessionRecord& session, const store::UserRecord& user);
+
+// Gives `session` new tokens and expiry times (now + the configured TTLs) and returns what the client is told,
+// tokens included. Only the hashes stay in `session`.
+IssuedSession with_fresh_tokens(Services& s, store::SessionRecord& session, const store::UserRecord& user);
+
 // Creates a session for `user` on (device_id, platform), applying the multi-device policy: the sessions it
 // replaces are deleted and their connections kicked (REPLACED). Runs the store read inline: call it on a
 // worker thread. `done` runs on the store's writer thread.

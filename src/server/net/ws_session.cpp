@@ -44,7 +44,6 @@ void WsSession::start(beast::http::request<beast::http::string_body> request) {
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(beast::http::field::server, "parleyd"); }));
   ws_.read_message_max(c.max_frame_bytes);
-  ws_.auto_fragment(false);
   ws_.async_accept(request, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
 }
 
@@ -144,11 +143,7 @@ bool WsSession::take_rate_token() {
 
 void WsSession::answer_error(uint64_t req_id, ErrorCode code, std::string message) {
   context_.metrics.count_error(code);
-  v1::ServerFrame frame;
-  frame.set_req_id(req_id);
-  frame.mutable_error()->set_code(code);
-  frame.mutable_error()->set_message(std::move(message));
-  enqueue(protocol::make_shared_frame(std::move(frame)));
+  enqueue(protocol::make_shared_frame(protocol::error_frame(req_id, code, std::move(message))));
 }
 
 void WsSession::respond(v1::ServerFrame frame) {

@@ -23,8 +23,9 @@ std::unexpected<Error> store_failure(const SqliteError& e) {
   return fail(v1::UNAVAILABLE, std::string("storage error: ") + e.what());
 }
 
-// Columns: conv_id, seq, server_msg_id, sender_id, client_msg_id, created_at, body.
-constexpr const char* kMessageColumns = "conv_id, seq, server_msg_id, sender_id, client_msg_id, created_at, body";
+// The columns message_from_row() reads, in order. A macro, so that each statement stays one string literal
+// (statements are cached by the literal's address).
+#define MESSAGE_COLUMNS "conv_id, seq, server_msg_id, sender_id, client_msg_id, created_at, body"
 
 v1::Message message_from_row(const Stmt& s) {
   v1::Message m;
@@ -81,7 +82,7 @@ std::optional<MemberRecord> load_member(Db& db, const std::string& conv, const s
 
 // The earlier message with this sender and client_msg_id, if any.
 std::optional<v1::Message> find_by_client_id(Db& db, const std::string& sender, const std::string& client_msg_id) {
-  auto& s = db.stmt("SELECT conv_id, seq, server_msg_id, sender_id, client_msg_id, created_at, body "
+  auto& s = db.stmt("SELECT " MESSAGE_COLUMNS " "
                     "FROM messages WHERE sender_id = ? AND client_msg_id = ?");
   s.bind(sender, client_msg_id);
   if (!s.step()) return std::nullopt;
@@ -444,7 +445,7 @@ Result<SyncPage> SqliteStore::sync(const std::string& user_id, uint64_t cursor, 
       rows.emplace_back(std::move(c), version);
     }
     auto& last = db.stmt(
-        "SELECT conv_id, seq, server_msg_id, sender_id, client_msg_id, created_at, body FROM messages "
+        "SELECT " MESSAGE_COLUMNS " FROM messages "
         "WHERE conv_id = ? AND seq = ?");
     // A page also stops at about kMaxReplyBytes, so a reply stays well inside a connection's queue limit
     // however long the last messages are; the rest follows with has_more.
@@ -470,9 +471,9 @@ Result<std::vector<v1::Message>> SqliteStore::pull(const std::string& conversati
                                                    Direction direction, uint32_t limit) {
   return read([&](Db& db) -> Result<std::vector<v1::Message>> {
     auto& s = direction == Direction::kAfter
-                  ? db.stmt("SELECT conv_id, seq, server_msg_id, sender_id, client_msg_id, created_at, body "
+                  ? db.stmt("SELECT " MESSAGE_COLUMNS " "
                             "FROM messages WHERE conv_id = ? AND seq >= ? AND seq <= ? ORDER BY seq ASC LIMIT ?")
-                  : db.stmt("SELECT conv_id, seq, server_msg_id, sender_id, client_msg_id, created_at, body "
+                  : db.stmt("SELECT " MESSAGE_COLUMNS " "
                             "FROM messages WHERE conv_id = ? AND seq >= ? AND seq <= ? ORDER BY seq DESC LIMIT ?");
     s.bind(conversation_id, lo, hi, limit);
     std::vector<v1::Message> out;
@@ -592,7 +593,7 @@ v1::Message SqliteStore::insert_system_message(Db& db, const std::string& conv, 
   m.set_sender_id(actor);
   m.set_client_msg_id("system-" + m.server_msg_id());
   m.set_timestamp_ms(now_ms);
-  db.stmt("INSERT INTO messages (conv_id, seq, server_msg_id, sender_id, client_msg_id, created_at, body) "
+  db.stmt("INSERT INTO messages (" MESSAGE_COLUMNS ") "
           "VALUES (?, ?, ?, ?, ?, ?, ?)")
       .bind(conv, seq, m.server_msg_id(), actor, m.client_msg_id(), now_ms, Blob{body})
       .exec();
@@ -648,7 +649,7 @@ Result<AppendResult> SqliteStore::apply_append(Db& db, const NewMessage& in) {
   m.set_client_msg_id(in.client_msg_id);
   m.set_timestamp_ms(in.timestamp_ms);
 
-  db.stmt("INSERT INTO messages (conv_id, seq, server_msg_id, sender_id, client_msg_id, created_at, body) "
+  db.stmt("INSERT INTO messages (" MESSAGE_COLUMNS ") "
           "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sender_id, client_msg_id) DO NOTHING")
       .bind(in.conversation_id, m.seq(), m.server_msg_id(), in.sender_id, in.client_msg_id, in.timestamp_ms,
             Blob{body})
