@@ -74,9 +74,9 @@ TEST_F(StoreTest, DirectConversationIsCreatedOnFirstSendWithContiguousSeqs) {
   }
   auto page = store_->pull("d:alice:bob", 1, 100, Direction::kAfter, 100);
   ASSERT_TRUE(page);
-  ASSERT_EQ(page->size(), 5u);
-  EXPECT_EQ((*page)[4].text(), "hi");
-  EXPECT_EQ((*page)[4].sender_id(), "alice");
+  ASSERT_EQ(page->messages.size(), 5u);
+  EXPECT_EQ(page->messages[4].text(), "hi");
+  EXPECT_EQ(page->messages[4].sender_id(), "alice");
 }
 
 TEST_F(StoreTest, ResendWithSameClientIdReturnsTheOriginal) {

@@ -47,15 +47,10 @@ void handle_pull_messages(const Request& r, const Identity& me, const v1::PullMe
       p->set_end(true);
       return r.ok(std::move(out));
     }
-    auto messages = store.pull(req.conversation_id(), lo, hi, direction, limit);
-    if (!messages) return r.error(messages.error());
-    size_t bytes = 0;
-    for (const auto& m : *messages) bytes += m.ByteSizeLong();
-    const bool cut_short = bytes >= store::kMaxReplyBytes;  // stopped by the byte budget, not the limit
-    bool end = !cut_short && (messages->size() < limit ||
-                              (direction == store::Direction::kBefore && messages->back().seq() == lo));
-    for (auto& m : *messages) *p->add_messages() = std::move(m);
-    p->set_end(end);
+    auto page = store.pull(req.conversation_id(), lo, hi, direction, limit);
+    if (!page) return r.error(page.error());
+    for (auto& m : page->messages) *p->add_messages() = std::move(m);
+    p->set_end(page->end);
     r.ok(std::move(out));
   });
 }

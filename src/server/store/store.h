@@ -103,6 +103,11 @@ struct SyncPage {
 
 enum class Direction { kAfter, kBefore };
 
+struct PullPage {
+  std::vector<v1::Message> messages;
+  bool end = false;  // nothing more in the range in this direction
+};
+
 // A sync page or a pull stops growing once it holds this many bytes (the caller then says has_more / not the
 // end), so one reply stays well inside a connection's queued-bytes limit however long the messages are.
 constexpr size_t kMaxReplyBytes = 1024 * 1024;
@@ -119,8 +124,9 @@ class Store {
   virtual Result<MemberRecord> get_member(const std::string& conversation_id, const std::string& user_id) = 0;
   // Conversations of `user_id` that changed after `cursor`, oldest change first, at most `limit`.
   virtual Result<SyncPage> sync(const std::string& user_id, uint64_t cursor, uint32_t limit) = 0;
-  // Messages with seq in [lo, hi], `limit` of them from the low end (kAfter) or the high end (kBefore).
-  virtual Result<std::vector<v1::Message>> pull(const std::string& conversation_id, uint64_t lo, uint64_t hi,
+  // Messages with seq in [lo, hi], at most `limit` of them (and about kMaxReplyBytes) from the low end (kAfter)
+  // or the high end (kBefore).
+  virtual Result<PullPage> pull(const std::string& conversation_id, uint64_t lo, uint64_t hi,
                                                 Direction direction, uint32_t limit) = 0;
 
   // -- writes (any thread; group-committed) --

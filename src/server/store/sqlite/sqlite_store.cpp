@@ -467,22 +467,28 @@ Result<SyncPage> SqliteStore::sync(const std::string& user_id, uint64_t cursor, 
   });
 }
 
-Result<std::vector<v1::Message>> SqliteStore::pull(const std::string& conversation_id, uint64_t lo, uint64_t hi,
-                                                   Direction direction, uint32_t limit) {
-  return read([&](Db& db) -> Result<std::vector<v1::Message>> {
+Result<PullPage> SqliteStore::pull(const std::string& conversation_id, uint64_t lo, uint64_t hi,
+                                   Direction direction, uint32_t limit) {
+  return read([&](Db& db) -> Result<PullPage> {
     auto& s = direction == Direction::kAfter
                   ? db.stmt("SELECT " MESSAGE_COLUMNS " "
                             "FROM messages WHERE conv_id = ? AND seq >= ? AND seq <= ? ORDER BY seq ASC LIMIT ?")
                   : db.stmt("SELECT " MESSAGE_COLUMNS " "
                             "FROM messages WHERE conv_id = ? AND seq >= ? AND seq <= ? ORDER BY seq DESC LIMIT ?");
-    s.bind(conversation_id, lo, hi, limit);
-    std::vector<v1::Message> out;
+    // One row more than asked for tells whether the range goes on.
+    s.bind(conversation_id, lo, hi, static_cast<int64_t>(limit) + 1);
+    PullPage page;
     size_t bytes = 0;
-    while (bytes < kMaxReplyBytes && s.step()) {
-      out.push_back(message_from_row(s));
-      bytes += out.back().ByteSizeLong();
+    for (;;) {
+      if (!s.step()) {
+        page.end = true;
+        break;
+      }
+      if (page.messages.size() == limit || bytes >= kMaxReplyBytes) break;
+      page.messages.push_back(message_from_row(s));
+      bytes += page.messages.back().ByteSizeLong();
     }
-    return out;
+    return page;
   });
 }
 

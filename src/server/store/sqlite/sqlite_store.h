@@ -42,7 +42,7 @@ class SqliteStore final : public Store {
   Result<std::vector<SessionRecord>> list_sessions(const std::string& user_id) override;
   Result<MemberRecord> get_member(const std::string& conversation_id, const std::string& user_id) override;
   Result<SyncPage> sync(const std::string& user_id, uint64_t cursor, uint32_t limit) override;
-  Result<std::vector<v1::Message>> pull(const std::string& conversation_id, uint64_t lo, uint64_t hi,
+  Result<PullPage> pull(const std::string& conversation_id, uint64_t lo, uint64_t hi,
                                         Direction direction, uint32_t limit) override;
 
   void create_user(UserRecord user, Done<UserRecord> done) override;
