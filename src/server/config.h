@@ -32,6 +32,11 @@ struct Config {
   uint32_t auth_timeout_seconds = 15;
   uint32_t handshake_timeout_seconds = 10;
   uint32_t max_group_members = 100000;
+  bool direct_chat_friends_only = false;
+  int64_t edit_window_seconds = 48 * 3600;
+  int64_t revoke_window_seconds = 24 * 3600;
+  uint32_t typing_max_group_members = 500;
+  uint32_t presence_grace_ms = 2000;
   uint32_t sync_page_size = 500;
   uint32_t max_pull_limit = 200;
   uint32_t max_pending_hashes = 64;       // password hashes queued at once; more get UNAVAILABLE

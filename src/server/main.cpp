@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
   store_options.durability = config.durable_sync ? store::sqlite::SqliteStore::Durability::kFull
                                                  : store::sqlite::SqliteStore::Durability::kNormal;
   store_options.read_connections = config.read_connections;
+  store_options.policy.direct_chat_friends_only = config.direct_chat_friends_only;
+  store_options.policy.edit_window_ms = config.edit_window_seconds * 1000;
+  store_options.policy.revoke_window_ms = config.revoke_window_seconds * 1000;
+  store_options.policy.max_group_members = config.max_group_members;
   store_options.on_commit = [&metrics](size_t batch, double seconds) {
     metrics.store_batch_size.observe(static_cast<double>(batch));
     metrics.store_commit_seconds.observe(seconds);
@@ -59,7 +63,8 @@ int main(int argc, char** argv) {
 
   InProcessBus bus;
   WorkerPool workers(std::max(1, config.worker_threads), 10000);
-  Services services{config, *store, bus, clock, metrics, workers};
+  PresenceHub presence(clock, config.presence_grace_ms);
+  Services services{config, *store, bus, clock, metrics, workers, presence};
   Api api(services);
   AdminApi admin(services);
   Server server(config, api, admin, metrics);

@@ -49,9 +49,47 @@ MemberRecord member(const std::string& user, Role role, bool active = true) {
 }
 
 TEST(Authz, SendNeedsActiveMembership) {
-  EXPECT_TRUE(authorize_send(member("a", Role::kMember)));
-  EXPECT_EQ(authorize_send(member("a", Role::kMember, false)).error().code, v1::PERMISSION_DENIED);
-  EXPECT_EQ(authorize_send(std::nullopt).error().code, v1::PERMISSION_DENIED);
+  EXPECT_TRUE(authorize_send(member("a", Role::kMember), nullptr, 0));
+  EXPECT_EQ(authorize_send(member("a", Role::kMember, false), nullptr, 0).error().code, v1::PERMISSION_DENIED);
+  EXPECT_EQ(authorize_send(std::nullopt, nullptr, 0).error().code, v1::PERMISSION_DENIED);
+}
+
+TEST(Authz, GroupSendRules) {
+  v1::GroupInfo group;
+  auto plain = member("m", Role::kMember), admin = member("ad", Role::kAdmin);
+  EXPECT_TRUE(authorize_send(plain, &group, 1000));
+  auto silenced = plain;
+  silenced.silenced_until_ms = 2000;
+  EXPECT_EQ(authorize_send(silenced, &group, 1000).error().code, v1::PERMISSION_DENIED);
+  EXPECT_TRUE(authorize_send(silenced, &group, 2000));  // the silence is over
+  group.set_mute_all(true);
+  EXPECT_EQ(authorize_send(plain, &group, 1000).error().code, v1::PERMISSION_DENIED);
+  EXPECT_TRUE(authorize_send(admin, &group, 1000));
+  group.set_dismissed(true);
+  EXPECT_EQ(authorize_send(admin, &group, 1000).error().code, v1::PERMISSION_DENIED);
+}
+
+TEST(Authz, OperationWindowsAndOwnership) {
+  store::Policy policy;
+  policy.edit_window_ms = 100;
+  policy.revoke_window_ms = 50;
+  auto alice = member("alice", Role::kMember), admin = member("ad", Role::kAdmin);
+  v1::Message mine;
+  mine.set_kind(v1::TEXT);
+  mine.set_sender_id("alice");
+  mine.set_timestamp_ms(1000);
+  EXPECT_TRUE(authorize_operation(v1::EDIT, alice, v1::GROUP, mine, 1100, policy));
+  EXPECT_EQ(authorize_operation(v1::EDIT, alice, v1::GROUP, mine, 1101, policy).error().code, v1::PERMISSION_DENIED);
+  EXPECT_EQ(authorize_operation(v1::EDIT, admin, v1::GROUP, mine, 1000, policy).error().code, v1::PERMISSION_DENIED);
+  EXPECT_TRUE(authorize_operation(v1::REVOKE, alice, v1::DIRECT, mine, 1050, policy));
+  EXPECT_EQ(authorize_operation(v1::REVOKE, alice, v1::DIRECT, mine, 1051, policy).error().code, v1::PERMISSION_DENIED);
+  EXPECT_TRUE(authorize_operation(v1::REVOKE, admin, v1::GROUP, mine, 999999, policy));  // admins: any time
+  EXPECT_TRUE(authorize_operation(v1::REACTION, admin, v1::GROUP, mine, 999999, policy));
+  mine.set_revoked(true);
+  EXPECT_EQ(authorize_operation(v1::REACTION, admin, v1::GROUP, mine, 1000, policy).error().code, v1::CONFLICT);
+  v1::Message system;
+  system.set_kind(v1::SYSTEM);
+  EXPECT_EQ(authorize_operation(v1::REACTION, alice, v1::GROUP, system, 0, policy).error().code, v1::INVALID_ARGUMENT);
 }
 
 TEST(Authz, VisibleRangeFollowsMembership) {
@@ -66,23 +104,29 @@ TEST(Authz, MemberChangeMatrix) {
   auto owner = member("o", Role::kOwner), admin = member("ad", Role::kAdmin), plain = member("m", Role::kMember);
   auto other = member("x", Role::kMember);
   std::optional<MemberRecord> none;
+  v1::GroupInfo group;  // invite only
   // Adding a non-member.
-  EXPECT_TRUE(authorize_member_change(owner, Op::kAdd, {"n"}, {none}));
-  EXPECT_TRUE(authorize_member_change(admin, Op::kAdd, {"n"}, {none}));
-  EXPECT_EQ(authorize_member_change(plain, Op::kAdd, {"n"}, {none}).error().code, v1::PERMISSION_DENIED);
-  EXPECT_EQ(authorize_member_change(none, Op::kAdd, {"n"}, {none}).error().code, v1::PERMISSION_DENIED);
-  EXPECT_EQ(authorize_member_change(member("f", Role::kAdmin, false), Op::kAdd, {"n"}, {none}).error().code,
+  EXPECT_TRUE(authorize_member_change(owner, group, Op::kAdd, {"n"}, {none}));
+  EXPECT_TRUE(authorize_member_change(admin, group, Op::kAdd, {"n"}, {none}));
+  EXPECT_EQ(authorize_member_change(plain, group, Op::kAdd, {"n"}, {none}).error().code, v1::PERMISSION_DENIED);
+  EXPECT_EQ(authorize_member_change(none, group, Op::kAdd, {"n"}, {none}).error().code, v1::PERMISSION_DENIED);
+  EXPECT_EQ(authorize_member_change(member("f", Role::kAdmin, false), group, Op::kAdd, {"n"}, {none}).error().code,
             v1::PERMISSION_DENIED);
   // Adding someone already in.
-  EXPECT_EQ(authorize_member_change(owner, Op::kAdd, {"x"}, {other}).error().code, v1::CONFLICT);
+  EXPECT_EQ(authorize_member_change(owner, group, Op::kAdd, {"x"}, {other}).error().code, v1::CONFLICT);
   // Removing.
-  EXPECT_TRUE(authorize_member_change(owner, Op::kRemove, {"x"}, {other}));
-  EXPECT_TRUE(authorize_member_change(admin, Op::kRemove, {"x"}, {other}));
-  EXPECT_EQ(authorize_member_change(plain, Op::kRemove, {"x"}, {other}).error().code, v1::PERMISSION_DENIED);
-  EXPECT_TRUE(authorize_member_change(plain, Op::kRemove, {"m"}, {plain}));  // leaving
-  EXPECT_EQ(authorize_member_change(admin, Op::kRemove, {"o"}, {owner}).error().code, v1::PERMISSION_DENIED);
-  EXPECT_EQ(authorize_member_change(owner, Op::kRemove, {"o"}, {owner}).error().code, v1::PERMISSION_DENIED);
-  EXPECT_EQ(authorize_member_change(owner, Op::kRemove, {"n"}, {none}).error().code, v1::NOT_FOUND);
+  EXPECT_TRUE(authorize_member_change(owner, group, Op::kRemove, {"x"}, {other}));
+  EXPECT_TRUE(authorize_member_change(admin, group, Op::kRemove, {"x"}, {other}));
+  EXPECT_EQ(authorize_member_change(plain, group, Op::kRemove, {"x"}, {other}).error().code, v1::PERMISSION_DENIED);
+  EXPECT_TRUE(authorize_member_change(plain, group, Op::kRemove, {"m"}, {plain}));  // leaving
+  EXPECT_EQ(authorize_member_change(admin, group, Op::kRemove, {"o"}, {owner}).error().code, v1::PERMISSION_DENIED);
+  EXPECT_EQ(authorize_member_change(owner, group, Op::kRemove, {"o"}, {owner}).error().code, v1::PERMISSION_DENIED);
+  EXPECT_EQ(authorize_member_change(owner, group, Op::kRemove, {"n"}, {none}).error().code, v1::NOT_FOUND);
+  EXPECT_EQ(authorize_member_change(admin, group, Op::kRemove, {"ad2"}, {member("ad2", Role::kAdmin)}).error().code,
+            v1::PERMISSION_DENIED);  // only the owner removes admins
+  // In an open group any member invites.
+  group.set_join_policy(v1::OPEN);
+  EXPECT_TRUE(authorize_member_change(plain, group, Op::kAdd, {"n"}, {none}));
 }
 
 TEST(DevicePolicy, SameDeviceIsAlwaysReplaced) {

@@ -29,7 +29,7 @@ class StoreTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     open();
-    for (auto u : {"alice", "bob", "carol", "dave"}) add_user(u);
+    for (auto u : {"alice", "bob", "carol", "dave", "erin"}) add_user(u);
   }
   void TearDown() override {
     store_.reset();
@@ -39,12 +39,13 @@ class StoreTest : public ::testing::Test {
     SqliteStore::Options o;
     o.path = (dir_ / "parley.db").string();
     o.durability = SqliteStore::Durability::kNormal;
+    o.policy.max_group_members = 3;
     auto s = SqliteStore::open(o);
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
   }
   void add_user(const std::string& id) {
-    auto r = wait_for<UserRecord>([&](auto done) { store_->create_user(UserRecord{id, id, "", false, 1}, done); });
+    auto r = wait_for<UserRecord>([&](auto done) { store_->create_user(UserRecord{id, id, "", false, 1, {}}, done); });
     ASSERT_TRUE(r) << r.error().message;
   }
   Result<AppendResult> send(const std::string& conv, const std::string& from, const std::string& cmid,
@@ -72,7 +73,7 @@ TEST_F(StoreTest, DirectConversationIsCreatedOnFirstSendWithContiguousSeqs) {
     EXPECT_EQ(std::set<std::string>(r->recipients.begin(), r->recipients.end()),
               (std::set<std::string>{"alice", "bob"}));
   }
-  auto page = store_->pull("d:alice:bob", 1, 100, Direction::kAfter, 100);
+  auto page = store_->pull("d:alice:bob", 1, 100, Direction::kAfter, 100, "alice");
   ASSERT_TRUE(page);
   ASSERT_EQ(page->messages.size(), 5u);
   EXPECT_EQ(page->messages[4].text(), "hi");
@@ -199,14 +200,16 @@ TEST_F(StoreTest, SyncPagesWithHasMore) {
   EXPECT_FALSE(second->has_more);
 }
 
+// Sync reads one user's memberships through the (user_id, version) index and joins each conversation by key:
+// its cost follows the user's conversations, not the store's.
 TEST_F(StoreTest, SyncUsesTheUserVersionIndex) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open_v2((dir_ / "parley.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   sqlite3_stmt* plan = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db,
-                               "EXPLAIN QUERY PLAN SELECT m.conv_id FROM members m JOIN conversations c "
-                               "ON c.conv_id = m.conv_id WHERE m.user_id = ? AND m.version > ? "
-                               "ORDER BY m.version LIMIT ?",
+                               "EXPLAIN QUERY PLAN SELECT m.conv_id, MAX(m.version, CASE WHEN m.active = 1 "
+                               "THEN c.version ELSE 0 END) AS v FROM members m JOIN conversations c "
+                               "ON c.conv_id = m.conv_id WHERE m.user_id = ? AND v > ? ORDER BY v LIMIT ?",
                                -1, &plan, nullptr),
             SQLITE_OK);
   std::string detail;
@@ -214,16 +217,22 @@ TEST_F(StoreTest, SyncUsesTheUserVersionIndex) {
   sqlite3_finalize(plan);
   sqlite3_close(db);
   EXPECT_NE(detail.find("members_by_user_version"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("SEARCH c USING PRIMARY KEY"), std::string::npos) << detail;
+  EXPECT_EQ(detail.find("SCAN c"), std::string::npos) << detail;
 }
 
 TEST_F(StoreTest, GroupMembershipControlsVisibility) {
   auto created = wait_for<MembershipChange>(
-      [&](auto done) { store_->create_group("g:team", "Team", "alice", {"bob"}, 5, 10, done); });
+      [&](auto done) {
+        v1::GroupInfo group;
+        group.set_name("Team");
+        store_->create_group("g:team", group, "alice", {"bob"}, 5, done);
+      });
   ASSERT_TRUE(created) << created.error().message;
   EXPECT_EQ(created->system_message.seq(), 1u);
   ASSERT_TRUE(send("g:team", "bob", "b1"));  // seq 2
   auto added = wait_for<MembershipChange>([&](auto done) {
-    store_->change_members("g:team", "alice", Store::MemberOp::kAdd, {"carol"}, 6, 10, done);
+    store_->change_members("g:team", "alice", Store::MemberOp::kAdd, {"carol"}, 6, done);
   });
   ASSERT_TRUE(added);
   EXPECT_EQ(added->system_message.seq(), 3u);
@@ -232,7 +241,7 @@ TEST_F(StoreTest, GroupMembershipControlsVisibility) {
   EXPECT_EQ(carol->min_seq, 3u);  // new members see history from their arrival
 
   auto removed = wait_for<MembershipChange>([&](auto done) {
-    store_->change_members("g:team", "alice", Store::MemberOp::kRemove, {"bob"}, 7, 10, done);
+    store_->change_members("g:team", "alice", Store::MemberOp::kRemove, {"bob"}, 7, done);
   });
   ASSERT_TRUE(removed);
   EXPECT_EQ(removed->removed, std::vector<std::string>{"bob"});
@@ -246,12 +255,12 @@ TEST_F(StoreTest, GroupMembershipControlsVisibility) {
   EXPECT_EQ(bob_view->conversations[0].max_seq(), 4u);
 
   auto plain_adds = wait_for<MembershipChange>([&](auto done) {
-    store_->change_members("g:team", "carol", Store::MemberOp::kAdd, {"dave"}, 8, 10, done);
+    store_->change_members("g:team", "carol", Store::MemberOp::kAdd, {"dave"}, 8, done);
   });
   ASSERT_FALSE(plain_adds);
   EXPECT_EQ(plain_adds.error().code, v1::PERMISSION_DENIED);
   auto too_many = wait_for<MembershipChange>([&](auto done) {
-    store_->change_members("g:team", "alice", Store::MemberOp::kAdd, {"dave"}, 8, 2, done);
+    store_->change_members("g:team", "alice", Store::MemberOp::kAdd, {"dave", "erin"}, 8, done);  // 4 > 3
   });
   ASSERT_FALSE(too_many);
   EXPECT_EQ(too_many.error().code, v1::TOO_LARGE);

@@ -8,6 +8,8 @@
 #include "protocol/codec.h"
 #include "server/api/connection.h"
 #include "server/api/services.h"
+#include "server/core/ids.h"
+#include "server/core/message_rules.h"
 
 namespace parley::server {
 
@@ -37,7 +39,51 @@ struct Request {
   }
 };
 
-// Handlers, one per request type, grouped by domain in account_api.cpp, message_api.cpp and sync_api.cpp.
+// Publishes `frame` as an event to every online device of `users` except the requesting connection.
+inline size_t publish(const Request& r, const std::vector<std::string>& users, v1::ServerFrame frame) {
+  return r.services->bus.publish(users, protocol::make_shared_frame(std::move(frame)), r.conn->id());
+}
+
+// Publishes each notice to its user's devices (except the requesting connection).
+inline void publish_notices(const Request& r, std::vector<store::Notice> notices) {
+  for (auto& n : notices) {
+    v1::ServerFrame frame;
+    *frame.mutable_event() = std::move(n.event);
+    publish(r, {n.user_id}, std::move(frame));
+  }
+}
+
+// Answers INVALID_ARGUMENT and returns false unless `id` is a conversation id (of `kind`, when given).
+inline bool check_conversation_id(const Request& r, const std::string& id,
+                                  v1::ConversationKind kind = v1::CONVERSATION_KIND_UNSPECIFIED) {
+  v1::ConversationKind actual = core::conversation_kind(id);
+  if (actual == v1::CONVERSATION_KIND_UNSPECIFIED) {
+    r.error(v1::INVALID_ARGUMENT, "conversation_id is not a valid conversation id (d:<a>:<b> or g:<id>)");
+    return false;
+  }
+  if (kind != v1::CONVERSATION_KIND_UNSPECIFIED && actual != kind) {
+    r.error(v1::INVALID_ARGUMENT, kind == v1::GROUP ? "conversation_id must be a group id (g:<id>)"
+                                                    : "conversation_id must be a direct conversation id");
+    return false;
+  }
+  return true;
+}
+
+// Answers INVALID_ARGUMENT and returns false unless `id` is a user id.
+inline bool check_user_id(const Request& r, const std::string& id, const char* field = "user_id") {
+  if (core::is_valid_name(id)) return true;
+  r.error(v1::INVALID_ARGUMENT, std::string(field) + " is not a valid user id");
+  return false;
+}
+
+// Shared by the message handlers (message_api.cpp).
+Status validate_group_settings(const v1::GroupInfo& group);
+v1::ServerFrame message_event(v1::Message message);
+void fan_out(const Request& r, const std::vector<std::string>& recipients, v1::Message message);
+core::MessageLimits message_limits(const Config& config);
+
+// Handlers, one per request type, grouped by domain: account_api.cpp, message_api.cpp, operation_api.cpp,
+// conversation_api.cpp, group_api.cpp, social_api.cpp, presence_api.cpp, search_api.cpp, sync_api.cpp.
 // Each answers exactly once, possibly later and from another thread. They run on the connection's thread.
 void handle_register_user(const Request& r, const v1::RegisterUserRequest& req);
 void handle_login(const Request& r, const v1::LoginRequest& req);
@@ -53,5 +99,32 @@ void handle_remove_members(const Request& r, const Identity& me, v1::RemoveMembe
 void handle_mark_read(const Request& r, const Identity& me, const v1::MarkReadRequest& req);
 void handle_sync(const Request& r, const Identity& me, const v1::SyncRequest& req);
 void handle_pull_messages(const Request& r, const Identity& me, const v1::PullMessagesRequest& req);
+void handle_edit_message(const Request& r, const Identity& me, v1::EditMessageRequest& req);
+void handle_revoke_message(const Request& r, const Identity& me, v1::RevokeMessageRequest& req);
+void handle_react(const Request& r, const Identity& me, v1::ReactRequest& req);
+void handle_list_reactions(const Request& r, const Identity& me, const v1::ListReactionsRequest& req);
+void handle_delete_messages(const Request& r, const Identity& me, const v1::DeleteMessagesRequest& req);
+void handle_clear_conversation(const Request& r, const Identity& me, const v1::ClearConversationRequest& req);
+void handle_update_conversation_settings(const Request& r, const Identity& me,
+                                         const v1::UpdateConversationSettingsRequest& req);
+void handle_mark_delivered(const Request& r, const Identity& me, const v1::MarkDeliveredRequest& req);
+void handle_get_read_receipts(const Request& r, const Identity& me, const v1::GetReadReceiptsRequest& req);
+void handle_get_unread_total(const Request& r, const Identity& me);
+void handle_typing(const Request& r, const Identity& me, const v1::TypingRequest& req);
+void handle_social(const Request& r, const Identity& me, v1::ClientFrame& frame);
+void handle_list_friends(const Request& r, const Identity& me);
+void handle_list_friend_requests(const Request& r, const Identity& me);
+void handle_list_blocked(const Request& r, const Identity& me);
+void handle_get_privacy(const Request& r, const Identity& me);
+void handle_search_users(const Request& r, const Identity& me, const v1::SearchUsersRequest& req);
+void handle_set_presence(const Request& r, const Identity& me, const v1::SetPresenceRequest& req);
+void handle_subscribe_presence(const Request& r, const Identity& me, const v1::SubscribePresenceRequest& req);
+void handle_unsubscribe_presence(const Request& r, const Identity& me, const v1::UnsubscribePresenceRequest& req);
+void handle_group_op(const Request& r, const Identity& me, v1::ClientFrame& frame);
+void handle_get_group(const Request& r, const Identity& me, const v1::GetGroupRequest& req);
+void handle_list_members(const Request& r, const Identity& me, const v1::ListMembersRequest& req);
+void handle_list_join_requests(const Request& r, const Identity& me, const v1::ListJoinRequestsRequest& req);
+void handle_search_groups(const Request& r, const Identity& me, const v1::SearchGroupsRequest& req);
+void handle_search_messages(const Request& r, const Identity& me, const v1::SearchMessagesRequest& req);
 
 }  // namespace parley::server

@@ -7,6 +7,7 @@
 #include "server/bus/bus.h"
 #include "server/config.h"
 #include "server/metrics.h"
+#include "server/api/presence_hub.h"
 #include "server/api/worker_pool.h"
 #include "server/store/store.h"
 
@@ -19,6 +20,7 @@ struct Services {
   const Clock& clock;
   Metrics& metrics;
   WorkerPool& workers;
+  PresenceHub& presence;
   std::atomic<uint32_t> pending_hashes{0};
 };
 

@@ -73,8 +73,14 @@ void issue_session(Services& s, const store::UserRecord& user, const std::string
 void adopt_identity(Services& s, const std::shared_ptr<Connection>& conn, std::optional<Identity> identity) {
   conn->run([&s, conn, identity = std::move(identity)]() mutable {
     if (!conn->is_open()) return;
-    if (conn->identity()) s.bus.detach(conn->identity()->user_id, conn->id());
-    if (identity) s.bus.attach(identity->user_id, identity->device_id, conn->id(), conn);
+    if (conn->identity()) {
+      s.bus.detach(conn->identity()->user_id, conn->id());
+      s.presence.disconnected(conn->identity()->user_id, conn->id());
+    }
+    if (identity) {
+      s.bus.attach(identity->user_id, identity->device_id, conn->id(), conn);
+      s.presence.connected(identity->user_id, conn->id(), identity->platform);
+    }
     std::string token_hash = identity ? identity->token_hash : std::string();
     std::string user_id = identity ? identity->user_id : std::string();
     conn->set_identity(std::move(identity));

@@ -16,6 +16,7 @@ void handle_sync(const Request& r, const Identity& me, const v1::SyncRequest& re
     v1::ServerFrame out;
     auto* s = out.mutable_sync();
     for (auto& c : result->conversations) *s->add_conversations() = std::move(c);
+    for (auto& e : result->events) *s->add_events() = std::move(e);
     s->set_cursor(result->cursor);
     s->set_has_more(result->has_more);
     r.ok(std::move(out));
@@ -23,9 +24,7 @@ void handle_sync(const Request& r, const Identity& me, const v1::SyncRequest& re
 }
 
 void handle_pull_messages(const Request& r, const Identity& me, const v1::PullMessagesRequest& req) {
-  if (core::conversation_kind(req.conversation_id()) == v1::CONVERSATION_KIND_UNSPECIFIED) {
-    return r.error(v1::INVALID_ARGUMENT, "conversation_id is not a valid conversation id");
-  }
+  if (!check_conversation_id(r, req.conversation_id())) return;
   uint32_t max = r.services->config.max_pull_limit;
   uint32_t limit = req.limit() == 0 ? std::min<uint32_t>(50, max) : std::min(req.limit(), max);
   r.on_worker([r, me, req, limit]() {
@@ -35,7 +34,7 @@ void handle_pull_messages(const Request& r, const Identity& me, const v1::PullMe
     auto range = core::visible_range(*member, std::numeric_limits<int64_t>::max());
     if (!range) return r.error(range.error());
     auto [lo, hi] = *range;
-    lo = std::max<uint64_t>(lo, req.after_seq() + 1);
+    lo = std::max<uint64_t>({lo, req.after_seq() + 1, member->cleared_seq + 1});
     auto direction = store::Direction::kAfter;
     if (req.before_seq() > 0) {
       hi = std::min<uint64_t>(hi, req.before_seq() - 1);
@@ -47,7 +46,7 @@ void handle_pull_messages(const Request& r, const Identity& me, const v1::PullMe
       p->set_end(true);
       return r.ok(std::move(out));
     }
-    auto page = store.pull(req.conversation_id(), lo, hi, direction, limit);
+    auto page = store.pull(req.conversation_id(), lo, hi, direction, limit, me.user_id);
     if (!page) return r.error(page.error());
     for (auto& m : page->messages) *p->add_messages() = std::move(m);
     p->set_end(page->end);

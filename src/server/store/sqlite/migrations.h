@@ -7,8 +7,9 @@
 namespace parley::store::sqlite {
 
 // Applies every migration newer than the database. Throws SqliteError on failure, or when the database
-// was written by a newer Parley (a higher user_version than this binary knows).
-void migrate(Db& db);
+// was written by a newer Parley (a higher user_version than this binary knows). Returns the version the
+// database had before.
+int migrate(Db& db);
 
 int latest_schema_version();
 

@@ -10,10 +10,13 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "server/store/sqlite/db.h"
+#include "server/store/sqlite/rows.h"
 #include "server/store/store.h"
 
 namespace parley::store::sqlite {
@@ -28,6 +31,7 @@ class SqliteStore final : public Store {
     int read_connections = 4;
     size_t max_batch = 1024;           // writes per transaction at most
     size_t max_queued_writes = 65536;  // beyond this, writes fail with UNAVAILABLE at once
+    Policy policy;
     // Called on the writer thread after each commit: batch size, seconds spent (metrics).
     std::function<void(size_t, double)> on_commit;
   };
@@ -42,8 +46,31 @@ class SqliteStore final : public Store {
   Result<std::vector<SessionRecord>> list_sessions(const std::string& user_id) override;
   Result<MemberRecord> get_member(const std::string& conversation_id, const std::string& user_id) override;
   Result<SyncPage> sync(const std::string& user_id, uint64_t cursor, uint32_t limit) override;
-  Result<PullPage> pull(const std::string& conversation_id, uint64_t lo, uint64_t hi,
-                                        Direction direction, uint32_t limit) override;
+  Result<PullPage> pull(const std::string& conversation_id, uint64_t lo, uint64_t hi, Direction direction,
+                        uint32_t limit, const std::string& reader) override;
+  Result<v1::ConversationSummary> conversation_summary(const std::string& conversation_id,
+                                                       const std::string& user_id) override;
+  Result<UnreadTotal> unread_total(const std::string& user_id) override;
+  Result<Receipts> read_receipts(const std::string& conversation_id, const std::string& reader, uint64_t seq,
+                                 const std::string& after_user_id, uint32_t limit) override;
+  Result<v1::ListReactionsResponse> list_reactions(const std::string& conversation_id, const std::string& reader,
+                                                   uint64_t seq, const std::string& emoji,
+                                                   const std::string& after_user_id, uint32_t limit) override;
+  Result<std::vector<std::string>> typing_recipients(const std::string& conversation_id, const std::string& user_id,
+                                                     uint32_t max_members) override;
+  Result<std::vector<v1::Friend>> list_friends(const std::string& user_id) override;
+  Result<v1::ListFriendRequestsResponse> list_friend_requests(const std::string& user_id) override;
+  Result<std::vector<v1::User>> list_blocked(const std::string& user_id) override;
+  Result<bool> may_see_presence(const std::string& viewer, const std::string& target) override;
+  Result<std::vector<v1::User>> search_users(const std::string& prefix, uint32_t limit) override;
+  Result<v1::GetGroupResponse> get_group(const std::string& conversation_id, const std::string& user_id) override;
+  Result<v1::ListMembersResponse> list_members(const std::string& conversation_id, const std::string& user_id,
+                                               const std::string& after_user_id, uint32_t limit) override;
+  Result<std::vector<v1::JoinRequest>> list_join_requests(const std::string& conversation_id,
+                                                          const std::string& user_id) override;
+  Result<std::vector<v1::SearchGroupsResponse::Entry>> search_groups(const std::string& query,
+                                                                     uint32_t limit) override;
+  Result<SearchPage> search_messages(const SearchQuery& query) override;
 
   void create_user(UserRecord user, Done<UserRecord> done) override;
   void update_user(std::string user_id, UserUpdate update, Done<UserRecord> done) override;
@@ -54,13 +81,21 @@ class SqliteStore final : public Store {
                        Done<std::vector<SessionRecord>> done) override;
   void touch_session(std::string token_hash, int64_t now_ms) override;
   void append_message(NewMessage message, Done<AppendResult> done) override;
-  void create_group(std::string conversation_id, std::string name, std::string creator,
-                    std::vector<std::string> members, int64_t now_ms, uint32_t max_members,
-                    Done<MembershipChange> done) override;
+  void create_group(std::string conversation_id, v1::GroupInfo group, std::string creator,
+                    std::vector<std::string> members, int64_t now_ms, Done<MembershipChange> done) override;
   void change_members(std::string conversation_id, std::string actor, MemberOp op,
-                      std::vector<std::string> users, int64_t now_ms, uint32_t max_members,
-                      Done<MembershipChange> done) override;
+                      std::vector<std::string> users, int64_t now_ms, Done<MembershipChange> done) override;
   void mark_read(std::string conversation_id, std::string user_id, uint64_t seq, Done<ReadCursor> done) override;
+  void mark_delivered(std::string conversation_id, std::string user_id, uint64_t seq,
+                      Done<ReadCursor> done) override;
+  void delete_for_me(std::string conversation_id, std::string user_id, std::vector<uint64_t> seqs,
+                     Done<Notices> done) override;
+  void clear_for_me(std::string conversation_id, std::string user_id, uint64_t up_to_seq,
+                    Done<Notices> done) override;
+  void update_settings(std::string conversation_id, std::string user_id, SettingsUpdate update,
+                       Done<SettingsResult> done) override;
+  void change_group(GroupOp op, Done<MembershipChange> done) override;
+  void change_social(SocialOp op, Done<SocialResult> done) override;
   void flush() override;
 
  private:
@@ -93,22 +128,50 @@ class SqliteStore final : public Store {
   // empties the cache.
   struct ConversationState {
     v1::ConversationKind kind;
-    std::string name;
-    uint64_t max_seq;
+    uint64_t max_seq = 0;
+    uint64_t max_ord = 0;  // messages.ord of the newest message
+    std::shared_ptr<const v1::GroupInfo> group;  // groups only, member_count included
   };
   std::optional<ConversationState> conversation(Db& db, const std::string& conversation_id);
   void stage_conversation(const std::string& conversation_id, ConversationState state);
-  Result<AppendResult> apply_append(Db& db, const NewMessage& m);
+
+  // messages.cpp
+  Result<AppendResult> apply_append(Db& db, NewMessage m);
+  Status prepare_content(Db& db, const MemberRecord& sender, v1::ConversationKind kind, v1::Message& content);
+  Result<v1::Message> load_readable(Db& db, const std::string& conv, uint64_t seq, const std::string& user);
+  Result<AppendResult> apply_operation(Db& db, NewMessage& in, const ConversationState& conv,
+                                       const MemberRecord& actor);
+  // Appends `m` (content fields only, plus sender_id and timestamp_ms) with the conversation's next seq:
+  // assigns seq and ids, indexes it for search, stamps the conversation's version and stages its new state.
+  void insert_message(Db& db, const std::string& conv, v1::Message& m);
+  Result<ReadCursor> apply_cursor(Db& db, const std::string& conv, const std::string& user, uint64_t seq, bool read);
+  uint64_t append_user_event(Db& db, const std::string& user_id, const v1::Event& event);
+
+  // groups.cpp
   Result<MembershipChange> apply_member_change(Db& db, const std::string& conv, const std::string& actor,
-                                               MemberOp op, std::vector<std::string> users, int64_t now_ms,
-                                               uint32_t max_members);
-  v1::Message insert_system_message(Db& db, const std::string& conv, uint64_t seq, const std::string& actor,
-                                    v1::SystemEvent event, int64_t now_ms);
+                                               MemberOp op, std::vector<std::string> users, int64_t now_ms);
+  Result<MembershipChange> apply_group_op(Db& db, const GroupOp& op);
+  Result<MembershipChange> apply_join(Db& db, const GroupOp& op, const ConversationState& state);
+  // Records a group change as a SYSTEM message (next seq); returns it with the active members as recipients.
+  MembershipChange record_group_event(Db& db, const std::string& conv, const std::string& actor,
+                                      v1::SystemEvent event, int64_t now_ms);
+  // Saves the group's shared settings and member count, and stages them in the conversation cache.
+  void save_group(Db& db, const std::string& conv, v1::GroupInfo group);
+  // Adds (or re-activates) members from `seq` on (from 1 when the group shows history to new members).
+  void add_member_rows(Db& db, const std::string& conv, const std::vector<std::string>& users, uint64_t seq,
+                       const v1::GroupInfo& group);
+
+  // search.cpp: indexes messages stored before the search index existed (schema 1).
+  void index_existing_messages();
+
+  // social.cpp
+  Result<SocialResult> apply_social(Db& db, const SocialOp& op);
 
   Options options_;
   std::unique_ptr<Db> writer_db_;
   // Writer thread only:
-  uint64_t version_ = 0;  // last members.version handed out
+  uint64_t version_ = 0;  // last version handed out (members, conversations, user_events)
+  uint64_t fts_id_ = 0;   // last messages_fts rowid handed out
   std::unordered_map<std::string, ConversationState> conversations_;
   std::vector<std::pair<std::string, ConversationState>> staged_;
   uint64_t id_salt_ = 0;  // random bits that keep message ids apart across restarts
@@ -133,5 +196,49 @@ class SqliteStore final : public Store {
   std::condition_variable readers_cv_;
   std::vector<std::unique_ptr<Db>> idle_readers_;
 };
+
+// Store operations are written as lambdas run by these two: write() queues one to the writer, read() runs
+// one on a pooled read connection. Both turn a thrown SqliteError into an UNAVAILABLE result.
+template <typename T>
+inline void SqliteStore::write(Done<T> done, std::function<Result<T>(Db&)> fn) {
+  auto slot = std::make_shared<std::optional<Result<T>>>();
+  enqueue(WriteOp{
+      [slot, fn = std::move(fn)](Db& db) -> Status {
+        *slot = fn(db);
+        if (slot->value()) return {};
+        return std::unexpected(slot->value().error());
+      },
+      [slot, done = std::move(done)](const Status& status) {
+        if (!status) return done(std::unexpected(status.error()));
+        done(std::move(slot->value()));
+      }});
+}
+
+template <typename F>
+inline auto SqliteStore::read(F&& fn) -> decltype(fn(std::declval<Db&>())) {
+  std::unique_ptr<Db> db;
+  {
+    std::unique_lock lock(readers_mu_);
+    readers_cv_.wait(lock, [&] { return !idle_readers_.empty(); });
+    db = std::move(idle_readers_.back());
+    idle_readers_.pop_back();
+  }
+  // Returns the connection to the pool however the read ends.
+  struct Lease {
+    SqliteStore* store;
+    std::unique_ptr<Db>& db;
+    ~Lease() {
+      db->reset_all();
+      std::lock_guard lock(store->readers_mu_);
+      store->idle_readers_.push_back(std::move(db));
+      store->readers_cv_.notify_one();
+    }
+  } lease{this, db};
+  try {
+    return fn(*db);
+  } catch (const SqliteError& e) {
+    return store_failure(e);
+  }
+}
 
 }  // namespace parley::store::sqlite
