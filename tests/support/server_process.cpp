@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,8 +45,16 @@ void ServerProcess::start() {
   std::vector<char*> argv;
   for (auto& s : argv_strings) argv.push_back(s.data());
   argv.push_back(nullptr);
-  if (posix_spawn(&pid_, PARLEYD_PATH, nullptr, nullptr, argv.data(), environ) != 0) {
-    throw std::runtime_error("cannot start parleyd");
+  // fork + exec rather than posix_spawn, to ask for SIGKILL when the test process dies: a crashed test must
+  // not leave a server behind holding the test runner's output pipe open.
+  const pid_t parent = getpid();
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("cannot start parleyd");
+  if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);  // the parent died before prctl took effect
+    execv(PARLEYD_PATH, argv.data());
+    _exit(127);
   }
   // Wait (bounded) for the server to write its port file, which it does once it is listening.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
