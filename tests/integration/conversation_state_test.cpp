@@ -82,6 +82,10 @@ TEST(ConversationState, UnreadTotalsCountVisibleConversationsAndSkipMutedOnesWhe
   }));
   total = must(*alice, frame([](auto& f) { f.mutable_get_unread_total(); })).get_unread_total();
   EXPECT_EQ(total.unread(), 3u);
+  // A mute that has ended is no mute.
+  ASSERT_FALSE(settings(*alice, "d:alice:carol", [](auto& s) { s.set_muted_until_ms(1000); }).has_error());
+  total = must(*alice, frame([](auto& f) { f.mutable_get_unread_total(); })).get_unread_total();
+  EXPECT_EQ(total.unread_unmuted(), 3u);
 }
 
 TEST(Receipts, DirectChatsGetDeliveredAndReadReceiptsUnlessTheReaderTurnedThemOff) {

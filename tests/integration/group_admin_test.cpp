@@ -192,12 +192,13 @@ TEST(GroupAdmin, RolesOwnershipSilenceAndMuteAll) {
   auto view = summary_of(*carol, group);
   EXPECT_FALSE(view.active());
   EXPECT_TRUE(view.group().dismissed());
-  EXPECT_ERROR(bob->call(frame([&](auto& f) {
-                 f.mutable_send_message()->set_conversation_id(group);
-                 f.mutable_send_message()->set_client_msg_id("b9");
-                 f.mutable_send_message()->set_text("anyone?");
-               })),
-               v1::PERMISSION_DENIED);
+  auto after_dismissal = bob->call(frame([&](auto& f) {
+    f.mutable_send_message()->set_conversation_id(group);
+    f.mutable_send_message()->set_client_msg_id("b9");
+    f.mutable_send_message()->set_text("anyone?");
+  }));
+  EXPECT_ERROR(after_dismissal, v1::PERMISSION_DENIED);
+  EXPECT_EQ(after_dismissal.error().message(), "this group was dismissed");
 }
 
 TEST(GroupAdmin, HistoryVisibilityAndPagedMemberList) {

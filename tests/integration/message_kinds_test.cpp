@@ -269,6 +269,12 @@ TEST(Operations, EditRevokeAndReactReachEveryDeviceAndAnOfflineDeviceSeesTheFina
   ASSERT_EQ(who.list_reactions().reactions_size(), 2);
   EXPECT_EQ(who.list_reactions().reactions(0).user_id(), "alice");
   EXPECT_EQ(who.list_reactions().reactions(1).user_id(), "bob");
+  EXPECT_ERROR(laptop->call(frame([&](auto& f) {
+                 f.mutable_list_reactions()->set_conversation_id(conv);
+                 f.mutable_list_reactions()->set_seq(1);
+                 f.mutable_list_reactions()->set_after_user_id("alice");
+               })),
+               v1::INVALID_ARGUMENT);  // paging needs the emoji
   EXPECT_FALSE(react(*bob, conv, 1, "👍", true).has_error());
   EXPECT_EQ(pull_all(*laptop, conv)[0].reactions(0).count(), 1u);
 }

@@ -127,6 +127,14 @@ TEST(Blocks, ABlockedUserGetsOnlyAGenericRefusal) {
   auto presence = must(*bob, frame([](auto& f) { f.mutable_subscribe_presence()->add_user_ids("alice"); }));
   EXPECT_EQ(presence.subscribe_presence().presences_size(), 0);
 
+  // Blocking works both ways for messages: alice must unblock bob to write to him.
+  auto blocker_send = alice->call(frame([](auto& f) {
+    f.mutable_send_message()->set_conversation_id("d:alice:bob");
+    f.mutable_send_message()->set_client_msg_id("y");
+    f.mutable_send_message()->set_text("actually...");
+  }));
+  EXPECT_ERROR(blocker_send, v1::PERMISSION_DENIED);
+
   auto blocked = must(*alice, frame([](auto& f) { f.mutable_list_blocked(); })).list_blocked();
   ASSERT_EQ(blocked.users_size(), 1);
   EXPECT_EQ(blocked.users(0).user_id(), "bob");

@@ -92,12 +92,14 @@ void ServerProcess::kill9() {
 }
 
 std::string admin_user_token(uint16_t port, const std::string& user, const std::string& device,
-                             const std::string& password) {
+                             const std::string& password, int64_t ttl_seconds) {
   std::string body = R"({"user_id":")" + user + R"(")" + (password.empty() ? "" : R"(,"password":")" + password + R"(")") + "}";
   auto created = http_request(port, "POST", "/v1/admin/users", body, ServerProcess::kAdminSecret);
   EXPECT_TRUE(created.status == 201 || created.status == 409) << created.body;
   auto issued = http_request(port, "POST", "/v1/admin/users/" + user + "/tokens",
-                             R"({"device_id":")" + device + R"(","platform":"LINUX"})", ServerProcess::kAdminSecret);
+                             R"({"device_id":")" + device + R"(","platform":"LINUX","ttl_seconds":")" +
+                                 std::to_string(ttl_seconds) + R"("})",
+                             ServerProcess::kAdminSecret);
   EXPECT_EQ(issued.status, 201) << issued.body;
   v1::AdminTokenResponse token;
   auto ok = protocol::parse_json(issued.body, token);

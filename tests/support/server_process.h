@@ -37,8 +37,9 @@ class ServerProcess {
 };
 
 // Creates a user through the admin API (no password hashing unless `password` is set) and returns a token for
-// `device` (also through the admin API). Fails the test on error.
+// `device` (also through the admin API), valid for `ttl_seconds` (0: the server's default). Fails the test on
+// error.
 std::string admin_user_token(uint16_t port, const std::string& user, const std::string& device,
-                             const std::string& password = "");
+                             const std::string& password = "", int64_t ttl_seconds = 0);
 
 }  // namespace parley::testing

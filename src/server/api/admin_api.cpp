@@ -163,16 +163,20 @@ void AdminApi::handle(std::string_view method, std::string_view path, std::strin
     auto req = parse_body<v1::AdminIssueTokenRequest>(body);
     if (!req) return error(req.error());
     if (!core::is_valid_name(req->device_id())) return error({v1::INVALID_ARGUMENT, "device_id is not valid"});
+    if (req->ttl_seconds() < 0) return error({v1::INVALID_ARGUMENT, "ttl_seconds must not be negative"});
     return on_worker([&s, user_id, req = *req, done, error] {
       auto user = s.store.get_user(user_id);
       if (!user) return error(user.error());
       if (user->disabled) return error({v1::PERMISSION_DENIED, "this account is disabled"});
-      issue_session(s, *user, req.device_id(), req.platform(), [done, error](Result<IssuedSession> issued) {
-        if (!issued) return error(issued.error());
-        v1::AdminTokenResponse r;
-        *r.mutable_session() = std::move(issued->info);
-        done(json_reply(201, r));
-      });
+      issue_session(
+          s, *user, req.device_id(), req.platform(),
+          [done, error](Result<IssuedSession> issued) {
+            if (!issued) return error(issued.error());
+            v1::AdminTokenResponse r;
+            *r.mutable_session() = std::move(issued->info);
+            done(json_reply(201, r));
+          },
+          req.ttl_seconds());
     });
   }
   if (method == "DELETE" && action == "sessions") {

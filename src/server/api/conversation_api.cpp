@@ -89,7 +89,7 @@ void handle_get_read_receipts(const Request& r, const Identity& me, const v1::Ge
 
 void handle_get_unread_total(const Request& r, const Identity& me) {
   r.on_worker([r, me] {
-    auto total = r.services->store.unread_total(me.user_id);
+    auto total = r.services->store.unread_total(me.user_id, r.services->clock.now_ms());
     if (!total) return r.error(total.error());
     v1::ServerFrame out;
     auto* o = out.mutable_get_unread_total();

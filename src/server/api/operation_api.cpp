@@ -88,6 +88,9 @@ void handle_react(const Request& r, const Identity& me, v1::ReactRequest& req) {
 
 void handle_list_reactions(const Request& r, const Identity& me, const v1::ListReactionsRequest& req) {
   if (!check_conversation_id(r, req.conversation_id())) return;
+  if (req.emoji().empty() && !req.after_user_id().empty()) {
+    return r.error(v1::INVALID_ARGUMENT, "after_user_id pages one emoji's reactions: set emoji too");
+  }
   const uint32_t limit = req.limit() == 0 || req.limit() > 200 ? 200 : req.limit();
   r.on_worker([r, me, req, limit] {
     auto list = r.services->store.list_reactions(req.conversation_id(), me.user_id, req.seq(), req.emoji(),

@@ -24,12 +24,13 @@ v1::SessionInfo session_info(const store::SessionRecord& session, const store::U
   return info;
 }
 
-IssuedSession with_fresh_tokens(Services& s, store::SessionRecord& session, const store::UserRecord& user) {
+IssuedSession with_fresh_tokens(Services& s, store::SessionRecord& session, const store::UserRecord& user,
+                                int64_t ttl_seconds) {
   const int64_t now = s.clock.now_ms();
   std::string token = random_token(32), refresh = random_token(32);
   session.token_hash = sha256_hex(token);
   session.refresh_hash = sha256_hex(refresh);
-  session.expires_at_ms = now + s.config.token_ttl_seconds * 1000;
+  session.expires_at_ms = now + (ttl_seconds > 0 ? ttl_seconds : s.config.token_ttl_seconds) * 1000;
   session.refresh_expires_at_ms = now + s.config.refresh_ttl_seconds * 1000;
   session.last_seen_ms = now;
   IssuedSession issued;
@@ -42,7 +43,7 @@ IssuedSession with_fresh_tokens(Services& s, store::SessionRecord& session, cons
 }
 
 void issue_session(Services& s, const store::UserRecord& user, const std::string& device_id,
-                   v1::Platform platform, std::function<void(Result<IssuedSession>)> done) {
+                   v1::Platform platform, std::function<void(Result<IssuedSession>)> done, int64_t ttl_seconds) {
   auto existing = s.store.list_sessions(user.user_id);
   if (!existing) return done(std::unexpected(existing.error()));
   auto replaced = core::devices_replaced_by_login(s.config.device_policy, *existing, device_id, platform);
@@ -52,7 +53,7 @@ void issue_session(Services& s, const store::UserRecord& user, const std::string
   record.device_id = device_id;
   record.platform = platform;
   record.created_at_ms = s.clock.now_ms();
-  IssuedSession issued = with_fresh_tokens(s, record, user);
+  IssuedSession issued = with_fresh_tokens(s, record, user, ttl_seconds);
 
   s.store.create_session(std::move(record), std::move(replaced),
                          [&s, issued = std::move(issued), done = std::move(done)](

@@ -15,9 +15,10 @@ Status denied(std::string message) { return fail(v1::PERMISSION_DENIED, std::mov
 bool is_manager(const Member& m) { return m && m->active && (m->role == Role::kOwner || m->role == Role::kAdmin); }
 
 Status authorize_send(const Member& sender, const v1::GroupInfo* group, int64_t now_ms) {
+  // A dismissed group made everyone a former member: say why rather than "not a member".
+  if (group && group->dismissed() && sender) return denied("this group was dismissed");
   if (!sender || !sender->active) return denied(kNotMember);
   if (!group) return {};
-  if (group->dismissed()) return denied("this group was dismissed");
   if (is_manager(sender)) return {};
   if (group->mute_all()) return denied("only the owner and admins can post in this group now");
   if (sender->silenced_until_ms > now_ms) return denied("you are silenced in this group for now");
@@ -65,8 +66,8 @@ Result<std::pair<uint64_t, uint64_t>> visible_range(const Member& reader, uint64
 
 Status authorize_member_change(const Member& actor, const v1::GroupInfo& group, store::Store::MemberOp op,
                                const std::vector<std::string>& targets, const std::vector<Member>& target_members) {
+  if (group.dismissed() && actor) return denied("this group was dismissed");
   if (!actor || !actor->active) return denied("you are not a member of this group");
-  if (group.dismissed()) return denied("this group was dismissed");
   const bool manager = is_manager(actor);
   if (op == store::Store::MemberOp::kAdd) {
     if (!manager && group.join_policy() != v1::OPEN) {
@@ -97,8 +98,8 @@ Status authorize_member_change(const Member& actor, const v1::GroupInfo& group, 
 Status authorize_group_op(const store::GroupOp& op, const Member& actor, const v1::GroupInfo& group,
                           const std::vector<Member>& targets) {
   using K = store::GroupOp::Kind;
+  if (group.dismissed() && actor) return denied("this group was dismissed");
   if (!actor || !actor->active) return denied("you are not a member of this group");
-  if (group.dismissed()) return denied("this group was dismissed");
   const bool owner = actor->role == Role::kOwner;
   auto each_target_active = [&]() -> Status {
     for (size_t i = 0; i < targets.size(); ++i) {

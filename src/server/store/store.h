@@ -231,7 +231,8 @@ class Store {
   // The summary of one conversation as `user_id` sees it (PERMISSION_DENIED when never a member).
   virtual Result<v1::ConversationSummary> conversation_summary(const std::string& conversation_id,
                                                                const std::string& user_id) = 0;
-  virtual Result<UnreadTotal> unread_total(const std::string& user_id) = 0;
+  // Mutes that ended before `now_ms` no longer count as muted.
+  virtual Result<UnreadTotal> unread_total(const std::string& user_id, int64_t now_ms) = 0;
   virtual Result<Receipts> read_receipts(const std::string& conversation_id, const std::string& reader, uint64_t seq,
                                          const std::string& after_user_id, uint32_t limit) = 0;
   virtual Result<v1::ListReactionsResponse> list_reactions(const std::string& conversation_id,

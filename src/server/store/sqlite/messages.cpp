@@ -105,10 +105,7 @@ void SqliteStore::insert_message(Db& db, const std::string& conv_id, v1::Message
   int64_t fts_id = 0;
   if (std::string text = searchable_text(m); !text.empty()) {
     fts_id = static_cast<int64_t>(++fts_id_);
-    db.stmt("INSERT INTO messages_fts (rowid, text, conv_id, seq, sender_id, kind, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(fts_id, text, conv_id, m.seq(), sender, static_cast<int>(m.kind()), now)
-        .exec();
+    index_message(db, fts_id, text, m);
   }
   conv.max_seq = m.seq();
   if (countable) ++conv.max_ord;
@@ -197,6 +194,9 @@ Result<AppendResult> SqliteStore::apply_append(Db& db, NewMessage in) {
   const std::string peer = !direct ? "" : in.sender_id == direct->first ? direct->second : direct->first;
   // Blocking shows the blocked side only this generic refusal.
   if (direct && is_blocked(db, peer, in.sender_id)) return fail(v1::PERMISSION_DENIED, "you cannot message this user");
+  if (direct && is_blocked(db, in.sender_id, peer)) {
+    return fail(v1::PERMISSION_DENIED, "you blocked this user; unblock them to send messages");
+  }
   if (!conv) {
     if (!direct) return fail(v1::NOT_FOUND, "no conversation " + in.conversation_id);
     auto peer_user = load_user(db, peer);

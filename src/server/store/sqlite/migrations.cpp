@@ -171,9 +171,10 @@ CREATE TABLE join_requests (
 ) WITHOUT ROWID;
 
 -- Full-text index of message text (rowid = messages.fts_id, increasing with time, so newest first is
--- rowid order). Kept in step by the writer: insert on send, update on edit, delete on revoke.
+-- rowid order). Kept in step by the writer: insert on send, update on edit, delete on revoke. scope holds
+-- one token naming the conversation, so a search can be limited to a user's conversations inside FTS5.
 CREATE VIRTUAL TABLE messages_fts USING fts5(
-  text, conv_id UNINDEXED, seq UNINDEXED, sender_id UNINDEXED, kind UNINDEXED, created_at UNINDEXED,
+  text, scope, conv_id UNINDEXED, seq UNINDEXED, sender_id UNINDEXED, kind UNINDEXED, created_at UNINDEXED,
   tokenize = 'unicode61 remove_diacritics 2');
 )sql",
 };

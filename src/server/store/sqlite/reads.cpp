@@ -158,7 +158,7 @@ Result<v1::ConversationSummary> SqliteStore::conversation_summary(const std::str
   });
 }
 
-Result<UnreadTotal> SqliteStore::unread_total(const std::string& user_id) {
+Result<UnreadTotal> SqliteStore::unread_total(const std::string& user_id, int64_t now_ms) {
   return read([&](Db& db) -> Result<UnreadTotal> {
     auto& s = db.stmt("SELECT " SUMMARY_COLUMNS " FROM members m JOIN conversations c ON c.conv_id = m.conv_id "
                       "WHERE m.user_id = ?");
@@ -170,7 +170,7 @@ Result<UnreadTotal> SqliteStore::unread_total(const std::string& user_id) {
       total.unread += c.unread_count();
       total.mentions += c.mention_count();
       total.conversations += 1;
-      if (c.settings().muted_until_ms() <= 0) total.unread_unmuted += c.unread_count();
+      if (c.settings().muted_until_ms() <= now_ms) total.unread_unmuted += c.unread_count();
     }
     return total;
   });

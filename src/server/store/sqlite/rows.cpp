@@ -1,6 +1,7 @@
 #include "server/store/sqlite/rows.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace parley::store::sqlite {
 
@@ -182,6 +183,22 @@ void save_message_body(Db& db, const v1::Message& m) {
   } else {
     db.stmt("UPDATE messages_fts SET text = ? WHERE rowid = ?").bind(text, fts_id).exec();
   }
+}
+
+std::string search_scope(const std::string& conversation_id) {
+  uint64_t h = 14695981039346656037ull;  // FNV-1a
+  for (unsigned char c : conversation_id) h = (h ^ c) * 1099511628211ull;
+  char out[18];
+  std::snprintf(out, sizeof out, "s%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+void index_message(Db& db, int64_t fts_id, const std::string& text, const v1::Message& m) {
+  db.stmt("INSERT INTO messages_fts (rowid, text, scope, conv_id, seq, sender_id, kind, created_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(fts_id, text, search_scope(m.conversation_id()), m.conversation_id(), m.seq(), m.sender_id(),
+            static_cast<int>(m.kind()), m.timestamp_ms())
+      .exec();
 }
 
 bool is_operation(v1::MessageKind kind) {

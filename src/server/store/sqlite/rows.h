@@ -49,6 +49,11 @@ void save_message_body(Db& db, const v1::Message& m);
 // The text a message is found by in search (text, file name, place names, contact); empty: not indexed.
 std::string searchable_text(const v1::Message& m);
 
+// The token standing for a conversation in messages_fts.scope ("s" and 16 hex digits of a hash of its id).
+std::string search_scope(const std::string& conversation_id);
+// Adds a message's text to the search index under a new rowid; returns the rowid.
+void index_message(Db& db, int64_t fts_id, const std::string& text, const v1::Message& m);
+
 bool is_operation(v1::MessageKind kind);
 // Countable messages are the ones unread counts count: everything but operations and system events.
 bool is_countable(v1::MessageKind kind);

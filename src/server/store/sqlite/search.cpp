@@ -3,10 +3,36 @@
 
 namespace parley::store::sqlite {
 
+namespace {
+
+// Above this many conversations a user sees a large share of all messages, so walking the word's matches
+// newest first finds a page quickly; below it, FTS5 itself narrows the matches to the user's conversations
+// (an OR of their scope tokens), so a common word costs what the user's own messages cost.
+constexpr size_t kMaxScopedConversations = 50;
+
+}  // namespace
+
 // Newest first is rowid order (fts ids grow with time), so FTS5 walks its index backwards and stops after
 // a page; visibility is joined in per hit: membership range, cleared history, messages deleted for me.
 Result<SearchPage> SqliteStore::search_messages(const SearchQuery& q) {
   return read([&](Db& db) -> Result<SearchPage> {
+    std::vector<std::string> scopes;
+    if (!q.conversation_id.empty()) {
+      scopes.push_back(search_scope(q.conversation_id));
+    } else {
+      auto& mine = db.stmt("SELECT conv_id FROM members WHERE user_id = ? LIMIT ?");
+      mine.bind(q.user_id, static_cast<int64_t>(kMaxScopedConversations) + 1);
+      while (mine.step()) scopes.push_back(search_scope(mine.text(0)));
+      mine.reset();
+      if (scopes.empty()) return SearchPage{};
+      if (scopes.size() > kMaxScopedConversations) scopes.clear();
+    }
+    std::string match = "text : (" + q.match + ")";
+    if (!scopes.empty()) {
+      match += " AND scope : (";
+      for (size_t i = 0; i < scopes.size(); ++i) match += (i ? " OR " : "") + scopes[i];
+      match += ")";
+    }
     auto& s = db.stmt(
         "SELECT messages_fts.rowid, messages_fts.conv_id, messages_fts.seq, "
         "snippet(messages_fts, 0, char(2), char(3), '…', 16) "
@@ -20,7 +46,7 @@ Result<SearchPage> SqliteStore::search_messages(const SearchQuery& q) {
         "AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?1 AND h.conv_id = messages_fts.conv_id "
         "AND h.seq = messages_fts.seq) "
         "ORDER BY messages_fts.rowid DESC LIMIT ?9");
-    s.bind(q.user_id, q.match, q.conversation_id, q.sender_id, static_cast<int>(q.kind), q.after_ms, q.before_ms,
+    s.bind(q.user_id, match, q.conversation_id, q.sender_id, static_cast<int>(q.kind), q.after_ms, q.before_ms,
            q.before_rowid, static_cast<int64_t>(q.limit) + 1);
     SearchPage page;
     for (;;) {
@@ -61,9 +87,7 @@ void SqliteStore::index_existing_messages() {
       std::string text = searchable_text(m);
       if (text.empty()) continue;
       const int64_t id = static_cast<int64_t>(++fts_id_);
-      db.stmt("INSERT INTO messages_fts (rowid, text, conv_id, seq, sender_id, kind, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-          .bind(id, text, m.conversation_id(), m.seq(), m.sender_id(), static_cast<int>(m.kind()), m.timestamp_ms())
-          .exec();
+      index_message(db, id, text, m);
       db.stmt("UPDATE messages SET fts_id = ? WHERE conv_id = ? AND seq = ?").bind(id, m.conversation_id(), m.seq()).exec();
     }
     db.reset_all();

@@ -50,7 +50,7 @@ class SqliteStore final : public Store {
                         uint32_t limit, const std::string& reader) override;
   Result<v1::ConversationSummary> conversation_summary(const std::string& conversation_id,
                                                        const std::string& user_id) override;
-  Result<UnreadTotal> unread_total(const std::string& user_id) override;
+  Result<UnreadTotal> unread_total(const std::string& user_id, int64_t now_ms) override;
   Result<Receipts> read_receipts(const std::string& conversation_id, const std::string& reader, uint64_t seq,
                                  const std::string& after_user_id, uint32_t limit) override;
   Result<v1::ListReactionsResponse> list_reactions(const std::string& conversation_id, const std::string& reader,
