@@ -35,9 +35,12 @@ fuzz:
 	@scripts/install-deps fuzz
 	CC=clang-16 CXX=clang++-16 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_FUZZ=ON \
 	  -DCMAKE_CXX_FLAGS="$(FUZZ_CXXFLAGS)"
-	cmake --build build-fuzz -j2 --target codec_fuzzer
-	mkdir -p build-fuzz/corpus/codec
-	build-fuzz/fuzz/codec_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus/codec fuzz/corpus/codec
+	cmake --build build-fuzz -j2 --target codec_fuzzer message_rules_fuzzer
+	for t in codec message_rules; do \
+	  mkdir -p build-fuzz/corpus/$$t && \
+	  build-fuzz/fuzz/$${t}_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus/$$t fuzz/corpus/$$t \
+	  || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD_DIR) build-fuzz
