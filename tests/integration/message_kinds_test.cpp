@@ -234,6 +234,10 @@ TEST(Operations, EditRevokeAndReactReachEveryDeviceAndAnOfflineDeviceSeesTheFina
   EXPECT_EQ(op->kind(), v1::EDIT);
   EXPECT_EQ(op->target_seq(), 1u);
   EXPECT_EQ(op->text(), "hello");
+  // The editor's other device hears of it too (after the two messages it also got).
+  auto on_my_phone = alice_phone->wait_event([](const v1::Event& e) { return e.message().kind() == v1::EDIT; });
+  ASSERT_TRUE(on_my_phone);
+  EXPECT_EQ(on_my_phone->event().message().target_seq(), 1u);
 
   EXPECT_FALSE(react(*bob, conv, 1, "👍").has_error());
   EXPECT_FALSE(react(*alice_phone, conv, 1, "👍").has_error());
