@@ -156,6 +156,11 @@ TEST(MessageKinds, RepliesQuoteAndForwardsCopyTheSource) {
   EXPECT_EQ(at_alice->reply_to().preview(), "original words");
   reply.mutable_reply_to()->set_seq(99);
   EXPECT_ERROR(try_send(*bob, "d:alice:bob", reply, "r2"), v1::NOT_FOUND);
+  // A refused first message leaves no conversation behind.
+  reply.mutable_reply_to()->set_seq(1);
+  EXPECT_TRUE(try_send(*carol, "d:alice:carol", reply, "r3").has_error());
+  auto alice_sync = must(*alice, frame([](auto& f) { f.mutable_sync(); }));
+  for (const auto& c : alice_sync.sync().conversations()) EXPECT_NE(c.conversation_id(), "d:alice:carol");
 
   // Bob forwards alice's message to carol: carol gets the source's content, whatever bob claims.
   v1::Message forward;

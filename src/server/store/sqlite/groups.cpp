@@ -269,13 +269,19 @@ Result<MembershipChange> SqliteStore::apply_group_op(Db& db, const GroupOp& op) 
     }
     case K::kRespondJoin: {
       const std::string& user = op.users.at(0);
+      auto& pending = db.stmt("SELECT 1 FROM join_requests WHERE conv_id = ? AND user_id = ?");
+      pending.bind(conv, user);
+      const bool found = pending.step();
+      pending.reset();
+      if (!found) return fail(v1::NOT_FOUND, "no join request from " + user);
+      const bool joins = op.accept && !(targets[0] && targets[0]->active);
+      if (joins) {  // checked before anything is written (see WriteOp)
+        if (auto ok = addable(db, user, op.actor); !ok) return std::unexpected(ok.error());
+        const uint32_t max = options_.policy.max_group_members;
+        if (group.member_count() + 1 > max) return fail(v1::TOO_LARGE, too_many(max));
+      }
       db.stmt("DELETE FROM join_requests WHERE conv_id = ? AND user_id = ?").bind(conv, user).exec();
-      if (sqlite3_changes(db.handle()) == 0) return fail(v1::NOT_FOUND, "no join request from " + user);
-      if (!op.accept) return unchanged();
-      if (targets[0] && targets[0]->active) return unchanged();
-      if (auto ok = addable(db, user, op.actor); !ok) return std::unexpected(ok.error());
-      const uint32_t max = options_.policy.max_group_members;
-      if (group.member_count() + 1 > max) return fail(v1::TOO_LARGE, too_many(max));
+      if (!joins) return unchanged();
       add_member_rows(db, conv, {user}, state->max_seq + 1, group);
       group.set_member_count(group.member_count() + 1);
       save_group(db, conv, group);

@@ -206,16 +206,16 @@ Result<AppendResult> SqliteStore::apply_append(Db& db, NewMessage in) {
       return fail(v1::PERMISSION_DENIED, "you can only start a chat with a friend");
     }
     if (is_operation(in.content.kind())) return fail(v1::NOT_FOUND, "no message " + std::to_string(in.content.target_seq()));
-    uint64_t v = next_version();
-    db.stmt("INSERT INTO conversations (conv_id, kind, name, created_at, version) VALUES (?, ?, '', ?, ?)")
-        .bind(in.conversation_id, static_cast<int>(v1::DIRECT), in.timestamp_ms, v)
-        .exec();
-    insert_member(db, in.conversation_id, direct->first, Role::kMember, 1, v);
-    insert_member(db, in.conversation_id, direct->second, Role::kMember, 1, v);
-    stage_conversation(in.conversation_id, ConversationState{v1::DIRECT});
-    conv = ConversationState{v1::DIRECT};
   }
-  auto member = load_member(db, in.conversation_id, in.sender_id);
+  // A new direct conversation is written only once every check has passed (see WriteOp).
+  const bool create_direct = !conv;
+  std::optional<MemberRecord> member;
+  if (create_direct) {
+    member = MemberRecord{in.conversation_id, in.sender_id};
+    conv = ConversationState{v1::DIRECT};
+  } else {
+    member = load_member(db, in.conversation_id, in.sender_id);
+  }
   if (auto ok = core::authorize_send(member, conv->group.get(), in.timestamp_ms); !ok) return std::unexpected(ok.error());
   if (is_operation(in.content.kind())) return apply_operation(db, in, *conv, *member);
 
@@ -226,6 +226,15 @@ Result<AppendResult> SqliteStore::apply_append(Db& db, NewMessage in) {
   m.set_timestamp_ms(in.timestamp_ms);
   m.set_client_msg_id(in.client_msg_id);
   if (auto ok = prepare_content(db, *member, conv->kind, m); !ok) return std::unexpected(ok.error());
+  if (create_direct) {
+    uint64_t v = next_version();
+    db.stmt("INSERT INTO conversations (conv_id, kind, name, created_at, version) VALUES (?, ?, '', ?, ?)")
+        .bind(in.conversation_id, static_cast<int>(v1::DIRECT), in.timestamp_ms, v)
+        .exec();
+    insert_member(db, in.conversation_id, direct->first, Role::kMember, 1, v);
+    insert_member(db, in.conversation_id, direct->second, Role::kMember, 1, v);
+    stage_conversation(in.conversation_id, ConversationState{v1::DIRECT});
+  }
   insert_message(db, in.conversation_id, m);
   for (const auto& user : m.mentions()) {
     db.stmt("INSERT OR IGNORE INTO mentions (conv_id, user_id, seq) VALUES (?, ?, ?)")
