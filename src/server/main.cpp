@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
   signals_ioc.run();
 
   server.stop();
+  presence.stop();
   workers.stop();
   store->flush();
   store.reset();

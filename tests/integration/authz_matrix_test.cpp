@@ -168,8 +168,8 @@ std::vector<Row> rows() {
          conv(f.mutable_update_group(), c);
          f.mutable_update_group()->set_name("renamed");
        }},
-      {"get_group", "AAAANNUU", [&](auto& f, auto& c) { conv(f.mutable_get_group(), c); }},
-      {"join_group", "CCCPPPUU", [&](auto& f, auto& c) { conv(f.mutable_join_group(), c); }},
+      {"get_group", "AAANNNUU", [&](auto& f, auto& c) { conv(f.mutable_get_group(), c); }},
+      {"join_group", "CCCNNNUU", [&](auto& f, auto& c) { conv(f.mutable_join_group(), c); }},
       {"list_join_requests", "AAPPPPUU", [&](auto& f, auto& c) { conv(f.mutable_list_join_requests(), c); }},
       {"respond_join_request", "NNPPPPUU",
        [&](auto& f, auto& c) {

@@ -106,7 +106,7 @@ TEST(GroupAdmin, JoinPoliciesOpenApprovalAndInviteOnly) {
   EXPECT_TRUE(summary_of(*bob, approval).active());
 
   auto closed = create_group(*alice, {});
-  EXPECT_ERROR(join(*carol, closed), v1::PERMISSION_DENIED);
+  EXPECT_ERROR(join(*carol, closed), v1::NOT_FOUND);  // as if it did not exist
   // Invite-only groups are invisible to outsiders; open ones are in the directory.
   EXPECT_ERROR(carol->call(frame([&](auto& f) { f.mutable_get_group()->set_conversation_id(closed); })), v1::NOT_FOUND);
   auto found = must(*carol, frame([](auto& f) { f.mutable_search_groups()->set_query("climbing"); })).search_groups();

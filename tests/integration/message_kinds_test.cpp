@@ -134,6 +134,31 @@ TEST(MessageKinds, MentionsCountSeparatelyAndAtAllIsForAdmins) {
   auto carol_view = summary_of(*carol, group);
   EXPECT_EQ(carol_view.mention_count(), 1u);  // @all only (her own messages are read)
   EXPECT_EQ(carol_view.unread_count(), 1u);
+
+  // One message naming bob and @all is one mention; a revoked one is none.
+  hi.add_mentions("bob");
+  auto both = send(*alice, group, hi, "m5");
+  EXPECT_EQ(summary_of(*bob, group).mention_count(), 3u);
+  must(*alice, frame([&](auto& f) {
+    f.mutable_revoke_message()->set_conversation_id(group);
+    f.mutable_revoke_message()->set_seq(both.seq());
+  }));
+  EXPECT_EQ(summary_of(*bob, group).mention_count(), 2u);
+
+  // A member added later has not "missed" the history shown to them, nor its mentions.
+  must(*alice, frame([&](auto& f) {
+    f.mutable_update_group()->set_conversation_id(group);
+    f.mutable_update_group()->set_history_visible(true);
+  }));
+  auto dave = connect_as(server, "dave", "d");
+  must(*alice, frame([&](auto& f) {
+    f.mutable_add_members()->set_conversation_id(group);
+    f.mutable_add_members()->add_user_ids("dave");
+  }));
+  auto dave_view = summary_of(*dave, group);
+  EXPECT_EQ(dave_view.min_seq(), 1u);
+  EXPECT_EQ(dave_view.unread_count(), 0u);
+  EXPECT_EQ(dave_view.mention_count(), 0u);
 }
 
 TEST(MessageKinds, RepliesQuoteAndForwardsCopyTheSource) {
@@ -153,7 +178,6 @@ TEST(MessageKinds, RepliesQuoteAndForwardsCopyTheSource) {
   ASSERT_TRUE(at_alice);
   EXPECT_EQ(at_alice->reply_to().seq(), 1u);
   EXPECT_EQ(at_alice->reply_to().sender_id(), "alice");  // filled in by the server
-  EXPECT_EQ(at_alice->reply_to().preview(), "original words");
   reply.mutable_reply_to()->set_seq(99);
   EXPECT_ERROR(try_send(*bob, "d:alice:bob", reply, "r2"), v1::NOT_FOUND);
   // A refused first message leaves no conversation behind.
@@ -189,6 +213,30 @@ TEST(MessageKinds, RepliesQuoteAndForwardsCopyTheSource) {
   ASSERT_EQ(at_carol->merged_size(), 2);
   EXPECT_EQ(at_carol->merged(1).text(), "second one");
   EXPECT_EQ(at_carol->merged(1).sender_id(), "alice");
+
+  // Carol forwards the bundle on to dave: its entries come along although dave (and carol) were never in
+  // the conversation they came from.
+  v1::Message onward;
+  onward.set_kind(v1::TEXT);
+  onward.mutable_forwarded_from()->set_conversation_id("d:bob:carol");
+  onward.mutable_forwarded_from()->set_seq(at_carol->seq());
+  auto dave = connect_as(server, "dave", "d");
+  send(*carol, "d:carol:dave", onward, "f4");
+  auto at_dave = dave->wait_message();
+  ASSERT_TRUE(at_dave);
+  EXPECT_EQ(at_dave->kind(), v1::MERGED_FORWARD);
+  ASSERT_EQ(at_dave->merged_size(), 2);
+  EXPECT_EQ(at_dave->merged(0).text(), "original words");
+
+  // Only a merged forward carries copies: a text message cannot smuggle in made-up ones.
+  v1::Message smuggler;
+  smuggler.set_kind(v1::TEXT);
+  smuggler.set_text("look what alice said");
+  smuggler.add_merged()->set_text("I owe bob $1000");
+  send(*bob, "d:bob:carol", smuggler, "f5");
+  at_carol = carol->wait_message();
+  ASSERT_TRUE(at_carol);
+  EXPECT_EQ(at_carol->merged_size(), 0);
 
   // Carol cannot forward what she cannot read.
   forward.mutable_forwarded_from()->set_seq(2);

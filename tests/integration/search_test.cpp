@@ -91,6 +91,32 @@ TEST(Search, EditsRevokesAndDeletionsUpdateTheResults) {
   EXPECT_EQ(search(*bob, "harbour").hits_size(), 1);    // not for bob
 }
 
+TEST(Search, AMessageEditedToNoTextAndBackIsFoundAgain) {
+  ServerProcess server;
+  auto alice = connect_as(server, "alice", "a");
+  auto bob = connect_as(server, "bob", "b");
+  v1::ClientFrame poll;
+  auto* s = poll.mutable_send_message();
+  s->set_conversation_id("d:alice:bob");
+  s->set_client_msg_id("p");
+  s->mutable_message()->set_kind(v1::CUSTOM);
+  s->mutable_message()->set_custom_type("note");
+  s->mutable_message()->set_text("zebra crossing");
+  must(*alice, poll);
+  auto edit = [&](const std::string& text, const std::string& data) {
+    must(*alice, frame([&](auto& f) {
+      f.mutable_edit_message()->set_conversation_id("d:alice:bob");
+      f.mutable_edit_message()->set_seq(1);
+      f.mutable_edit_message()->set_text(text);
+      f.mutable_edit_message()->set_custom_data(data);
+    }));
+  };
+  edit("", R"({"empty":true})");
+  EXPECT_EQ(search(*bob, "zebra").hits_size(), 0);
+  edit("giraffe crossing", "");
+  EXPECT_EQ(search(*bob, "giraffe").hits_size(), 1);
+}
+
 TEST(Search, FormerMembersFindOnlyWhatTheySawAndTheDirectoryFindsOpenGroups) {
   ServerProcess server;
   auto alice = connect_as(server, "alice", "a");

@@ -205,6 +205,21 @@ TEST(Presence, SubscribersSeeOnlineAwayAndOfflineOnceEach) {
   EXPECT_EQ(hidden.subscribe_presence().presences_size(), 0);
 }
 
+TEST(Presence, RefreshingTheTokenKeepsSubscriptions) {
+  ServerProcess server({"--presence-grace-ms", "100"});
+  WsClient alice(server.port(), protocol::Encoding::kBinary);
+  ASSERT_TRUE(register_user(alice, "alice", "password1").has_register_user());
+  auto session = alice.login("alice", "password1", "laptop");
+  auto bob = connect_as(server, "bob", "b");
+  alice.send_text("d:alice:bob", "hi");
+  must(alice, frame([](auto& f) { f.mutable_subscribe_presence()->add_user_ids("bob"); }));
+  must(alice, frame([&](auto& f) { f.mutable_refresh()->set_refresh_token(session.refresh_token()); }));
+  must(*bob, frame([](auto& f) { f.mutable_set_presence()->set_state(v1::AWAY); }));
+  auto away = wait_for_event(alice, v1::Event::kPresence);
+  ASSERT_TRUE(away);
+  EXPECT_EQ(away->presence().state(), v1::AWAY);
+}
+
 TEST(Presence, AQuickReconnectIsNotAPresenceChange) {
   ServerProcess server({"--presence-grace-ms", "5000"});
   auto alice = connect_as(server, "alice", "a");

@@ -71,6 +71,7 @@ void handle_send_message(const Request& r, const Identity& me, v1::SendMessageRe
     m.content.set_kind(v1::TEXT);
     m.content.set_text(std::move(*req.mutable_text()));
   }
+  if (m.content.kind() != v1::MERGED_FORWARD) m.content.clear_merged();  // only a merged forward carries copies
   if (auto ok = core::validate_message(m.content, message_limits(config)); !ok) return r.error(ok.error());
   m.conversation_id = std::move(*req.mutable_conversation_id());
   m.sender_id = me.user_id;

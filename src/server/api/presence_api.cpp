@@ -39,7 +39,7 @@ void handle_subscribe_presence(const Request& r, const Identity& me, const v1::S
       // Users who do not share their presence with me are left out, exactly like unknown ones.
       if (!*allowed) continue;
       if (!hub.subscribe(r.conn->id(), me.user_id, peer, target)) {
-        return r.error(v1::TOO_LARGE, "at most 1000 presence subscriptions per connection");
+        return r.error(v1::TOO_LARGE, "at most 1000 presence subscriptions per connection (or the connection closed)");
       }
       v1::Presence p = hub.get(target);
       if (p.last_seen_ms() == 0) {

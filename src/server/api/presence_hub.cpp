@@ -9,20 +9,22 @@ namespace {
 
 constexpr auto kFlushInterval = std::chrono::milliseconds(200);
 constexpr int64_t kTypingIntervalMs = 1000;
-constexpr size_t kMaxTypingEntries = 100000;
+constexpr size_t kMaxTypingConversations = 1000;  // remembered per connection
 
 }  // namespace
 
 PresenceHub::PresenceHub(const Clock& clock, uint32_t grace_ms)
     : clock_(clock), grace_ms_(grace_ms), flusher_([this] { flush_loop(); }) {}
 
-PresenceHub::~PresenceHub() {
+PresenceHub::~PresenceHub() { stop(); }
+
+void PresenceHub::stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
-  flusher_.join();
+  if (flusher_.joinable()) flusher_.join();
 }
 
 void PresenceHub::mark_dirty(const std::string& user) {
@@ -58,7 +60,7 @@ void PresenceHub::disconnected(const std::string& user, uint64_t conn_id) {
     }
     subscriptions_.erase(it);
   }
-  std::erase_if(typing_last_, [&](const auto& e) { return e.first.starts_with(std::to_string(conn_id) + "/"); });
+  typing_last_.erase(conn_id);
 }
 
 void PresenceHub::set_state(const std::string& user, uint64_t conn_id, v1::PresenceState state) {
@@ -102,6 +104,8 @@ v1::Presence PresenceHub::get(const std::string& user) {
 bool PresenceHub::subscribe(uint64_t conn_id, const std::string& subscriber, std::weak_ptr<Peer> peer,
                             const std::string& target) {
   std::lock_guard lock(mu_);
+  auto me = users_.find(subscriber);
+  if (me == users_.end() || !me->second.devices.contains(conn_id)) return false;
   auto& mine = subscriptions_[conn_id];
   if (!mine.contains(target) && mine.size() >= kMaxSubscriptionsPerConnection) return false;
   mine.insert(target);
@@ -151,8 +155,9 @@ void PresenceHub::drop(const std::string& target, const std::string& subscriber)
 bool PresenceHub::allow_typing(uint64_t conn_id, const std::string& conversation_id) {
   const int64_t now = clock_.now_ms();
   std::lock_guard lock(mu_);
-  if (typing_last_.size() >= kMaxTypingEntries) typing_last_.clear();
-  auto& last = typing_last_[std::to_string(conn_id) + "/" + conversation_id];
+  auto& mine = typing_last_[conn_id];
+  if (mine.size() >= kMaxTypingConversations) mine.clear();
+  auto& last = mine[conversation_id];
   if (last != 0 && now - last < kTypingIntervalMs) return false;
   last = now;
   return true;

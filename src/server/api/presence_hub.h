@@ -32,6 +32,8 @@ class PresenceHub {
   PresenceHub(const Clock& clock, uint32_t grace_ms);
   ~PresenceHub();
   PresenceHub(const PresenceHub&) = delete;
+  // Stops publishing (joins the flusher). Call before the connections' event loops are destroyed.
+  void stop();
   PresenceHub& operator=(const PresenceHub&) = delete;
 
   void connected(const std::string& user, uint64_t conn_id, v1::Platform platform);
@@ -42,7 +44,8 @@ class PresenceHub {
   // The user's presence now; last_seen_ms is 0 for a user not seen since this process started.
   v1::Presence get(const std::string& user);
 
-  // False when the connection already has kMaxSubscriptionsPerConnection subscriptions.
+  // False when the connection already has kMaxSubscriptionsPerConnection subscriptions, or is no longer
+  // connected (a subscribe that finishes on a worker after the connection closed leaves nothing behind).
   bool subscribe(uint64_t conn_id, const std::string& subscriber, std::weak_ptr<Peer> peer, const std::string& target);
   void unsubscribe(uint64_t conn_id, const std::string& target);
   // Who is subscribed to `target` (user ids), so callers can re-check visibility after privacy changes.
@@ -81,7 +84,7 @@ class PresenceHub {
   std::unordered_map<std::string, std::map<uint64_t, Subscriber>> subscribers_;  // target -> connection
   std::unordered_map<uint64_t, std::set<std::string>> subscriptions_;            // connection -> targets
   std::set<std::string> dirty_;
-  std::unordered_map<std::string, int64_t> typing_last_;  // "<conn>/<conversation>" -> ms
+  std::unordered_map<uint64_t, std::unordered_map<std::string, int64_t>> typing_last_;  // conn -> conv -> ms
   bool stopping_ = false;
   std::condition_variable cv_;
   std::thread flusher_;

@@ -74,11 +74,14 @@ void issue_session(Services& s, const store::UserRecord& user, const std::string
 void adopt_identity(Services& s, const std::shared_ptr<Connection>& conn, std::optional<Identity> identity) {
   conn->run([&s, conn, identity = std::move(identity)]() mutable {
     if (!conn->is_open()) return;
-    if (conn->identity()) {
+    // A refresh keeps the user and device: the connection stays routed, present and subscribed.
+    const bool same = conn->identity() && identity && conn->identity()->user_id == identity->user_id &&
+                      conn->identity()->device_id == identity->device_id;
+    if (conn->identity() && !same) {
       s.bus.detach(conn->identity()->user_id, conn->id());
       s.presence.disconnected(conn->identity()->user_id, conn->id());
     }
-    if (identity) {
+    if (identity && !same) {
       s.bus.attach(identity->user_id, identity->device_id, conn->id(), conn);
       s.presence.connected(identity->user_id, conn->id(), identity->platform);
     }

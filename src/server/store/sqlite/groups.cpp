@@ -41,7 +41,8 @@ void SqliteStore::add_member_rows(Db& db, const std::string& conv, const std::ve
                                   uint64_t seq, const v1::GroupInfo& group) {
   const uint64_t v = next_version();
   for (const auto& u : users) {
-    insert_member(db, conv, u, Role::kMember, group.history_visible() ? 1 : seq, v);
+    // History shown to a new member is not unread for them: their cursor starts at their arrival.
+    insert_member(db, conv, u, Role::kMember, group.history_visible() ? 1 : seq, v, seq - 1);
     db.stmt("DELETE FROM join_requests WHERE conv_id = ? AND user_id = ?").bind(conv, u).exec();
   }
 }
@@ -159,9 +160,11 @@ void SqliteStore::change_members(std::string conversation_id, std::string actor,
 
 Result<MembershipChange> SqliteStore::apply_join(Db& db, const GroupOp& op, const ConversationState& state) {
   v1::GroupInfo group = *state.group;
-  if (group.dismissed()) return fail(v1::PERMISSION_DENIED, "this group was dismissed");
   auto me = load_member(db, op.conversation_id, op.actor);
   if (me && me->active) return fail(v1::CONFLICT, "you are already a member");
+  // To outsiders an invite-only or dismissed group answers like one that does not exist.
+  const bool listed = group.join_policy() == v1::OPEN || group.join_policy() == v1::APPROVAL;
+  if (group.dismissed() || !listed) return fail(v1::NOT_FOUND, "no group " + op.conversation_id);
   if (group.join_policy() == v1::OPEN) {
     const uint32_t max = options_.policy.max_group_members;
     if (group.member_count() + 1 > max) return fail(v1::TOO_LARGE, too_many(max));
@@ -176,7 +179,6 @@ Result<MembershipChange> SqliteStore::apply_join(Db& db, const GroupOp& op, cons
     change.added = {op.actor};
     return change;
   }
-  if (group.join_policy() != v1::APPROVAL) return fail(v1::PERMISSION_DENIED, "this group is invite-only");
   db.stmt("INSERT INTO join_requests (conv_id, user_id, message, created_at) VALUES (?, ?, ?, ?) "
           "ON CONFLICT (conv_id, user_id) DO UPDATE SET message = excluded.message, created_at = excluded.created_at")
       .bind(op.conversation_id, op.actor, op.message, op.now_ms)
@@ -324,10 +326,14 @@ Result<v1::GetGroupResponse> SqliteStore::get_group(const std::string& conversat
     *out.mutable_group() = parse_group(s.blob(0), s.i64(1));
     s.reset();
     auto me = load_member(db, conversation_id, user_id);
-    if (me && me->active) out.set_my_role(static_cast<v1::Role>(me->role));
+    const bool inside = me && me->active;
+    if (inside) out.set_my_role(static_cast<v1::Role>(me->role));
     const auto policy = out.group().join_policy();
-    // Invite-only groups are invisible to outsiders (not even their existence is confirmed).
-    if (!me && policy != v1::OPEN && policy != v1::APPROVAL) return fail(v1::NOT_FOUND, "no group " + conversation_id);
+    // Invite-only (and dismissed) groups are invisible to everyone outside them, former members included:
+    // not even their existence is confirmed.
+    if (!inside && (out.group().dismissed() || (policy != v1::OPEN && policy != v1::APPROVAL))) {
+      return fail(v1::NOT_FOUND, "no group " + conversation_id);
+    }
     return out;
   });
 }

@@ -11,7 +11,6 @@ namespace {
 
 constexpr size_t kMaxReactionEmojis = 50;   // distinct emojis per message
 constexpr int kReactionUsersShown = 10;     // user ids per emoji kept on the message itself
-constexpr size_t kPreviewBytes = 100;
 
 Result<AppendResult> duplicate_of(v1::Message original, const std::string& conversation_id) {
   if (original.conversation_id() != conversation_id) {
@@ -23,21 +22,12 @@ Result<AppendResult> duplicate_of(v1::Message original, const std::string& conve
   return r;
 }
 
-// The first bytes of `text`, cut at a UTF-8 character boundary.
-std::string preview(const std::string& text) {
-  if (text.size() <= kPreviewBytes) return text;
-  size_t end = kPreviewBytes;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end) + "…";
-}
-
 void fill_ref(v1::MessageRef& ref, const v1::Message& m) {
   ref.set_conversation_id(m.conversation_id());
   ref.set_seq(m.seq());
   ref.set_sender_id(m.sender_id());
   ref.set_timestamp_ms(m.timestamp_ms());
   ref.set_kind(m.kind());
-  ref.set_preview(preview(m.text()));
 }
 
 // The content of a stored message, without its timeline fields and the state later operations added.
@@ -53,6 +43,13 @@ v1::Message content_of(const v1::Message& m) {
 
 std::vector<std::string> direct_pair(const std::pair<std::string, std::string>& users) {
   return {users.first, users.second};
+}
+
+// Records who `m` mentions ('*' for @all), for the mention counts of conversation summaries.
+void insert_mentions(Db& db, const v1::Message& m) {
+  auto& s = db.stmt("INSERT OR IGNORE INTO mentions (conv_id, user_id, seq) VALUES (?, ?, ?)");
+  for (const auto& user : m.mentions()) s.bind(m.conversation_id(), user, m.seq()).exec();
+  if (m.mention_all()) s.bind(m.conversation_id(), "*", m.seq()).exec();
 }
 
 // Recomputes a message's reaction summary from the reactions table.
@@ -151,7 +148,9 @@ Status SqliteStore::prepare_content(Db& db, const MemberRecord& sender, v1::Conv
     }
     return source;
   };
+  bool copied = false;
   if (content.has_forwarded_from()) {
+    copied = true;  // a merged forward forwarded again keeps its entries as they are
     auto source = forwardable(content.forwarded_from());
     if (!source) return std::unexpected(source.error());
     // A forward is the source's content, not whatever the client claims it was.
@@ -166,7 +165,7 @@ Status SqliteStore::prepare_content(Db& db, const MemberRecord& sender, v1::Conv
     copy.set_client_msg_id(content.client_msg_id());
     content = std::move(copy);
   }
-  if (content.kind() == v1::MERGED_FORWARD) {
+  if (content.kind() == v1::MERGED_FORWARD && !copied) {
     for (auto& entry : *content.mutable_merged()) {
       v1::MessageRef ref;
       ref.set_conversation_id(entry.conversation_id());
@@ -236,14 +235,7 @@ Result<AppendResult> SqliteStore::apply_append(Db& db, NewMessage in) {
     stage_conversation(in.conversation_id, ConversationState{v1::DIRECT});
   }
   insert_message(db, in.conversation_id, m);
-  for (const auto& user : m.mentions()) {
-    db.stmt("INSERT OR IGNORE INTO mentions (conv_id, user_id, seq) VALUES (?, ?, ?)")
-        .bind(in.conversation_id, user, m.seq())
-        .exec();
-  }
-  if (m.mention_all()) {
-    db.stmt("INSERT OR IGNORE INTO mentions (conv_id, user_id, seq) VALUES (?, '*', ?)").bind(in.conversation_id, m.seq()).exec();
-  }
+  insert_mentions(db, m);
   if (is_countable(m.kind())) {
     // The sender has read everything up to their own message.
     db.stmt("UPDATE members SET read_seq = ?1, delivered_seq = MAX(delivered_seq, ?1) WHERE conv_id = ?2 AND user_id = ?3")
@@ -280,11 +272,9 @@ Result<AppendResult> SqliteStore::apply_operation(Db& db, NewMessage& in, const 
     if (!in.content.custom_data().empty()) target->set_custom_data(in.content.custom_data());
     target->set_edited_at_ms(in.timestamp_ms);
     target->set_edit_count(target->edit_count() + 1);
-    for (const auto& user : in.content.mentions()) {
-      db.stmt("INSERT OR IGNORE INTO mentions (conv_id, user_id, seq) VALUES (?, ?, ?)")
-          .bind(in.conversation_id, user, target->seq())
-          .exec();
-    }
+    // The target's mentions are now the edit's.
+    db.stmt("DELETE FROM mentions WHERE conv_id = ? AND seq = ?").bind(in.conversation_id, target->seq()).exec();
+    insert_mentions(db, *target);
   } else if (op == v1::REVOKE) {
     v1::Message revoked;  // the timeline fields stay, the content goes
     revoked.set_conversation_id(target->conversation_id());
@@ -298,6 +288,7 @@ Result<AppendResult> SqliteStore::apply_operation(Db& db, NewMessage& in, const 
     revoked.set_revoked_by(in.sender_id);
     *target = std::move(revoked);
     db.stmt("DELETE FROM reactions WHERE conv_id = ? AND seq = ?").bind(in.conversation_id, target->seq()).exec();
+    db.stmt("DELETE FROM mentions WHERE conv_id = ? AND seq = ?").bind(in.conversation_id, target->seq()).exec();
   } else {  // REACTION
     const std::string& emoji = in.content.reaction();
     record.set_reaction(emoji);
@@ -326,7 +317,7 @@ Result<AppendResult> SqliteStore::apply_operation(Db& db, NewMessage& in, const 
     }
     summarize_reactions(db, *target);
   }
-  save_message_body(db, *target);
+  save_message_body(db, *target, fts_id_);
   record.set_sender_id(in.sender_id);
   record.set_timestamp_ms(in.timestamp_ms);
   record.set_client_msg_id(in.client_msg_id);
@@ -369,7 +360,8 @@ Result<ReadCursor> SqliteStore::apply_cursor(Db& db, const std::string& conv_id,
     // The peer's summary shows my cursors (receipts), so the conversation changed for them too.
     db.stmt("UPDATE conversations SET version = ? WHERE conv_id = ?").bind(next_version(), conv_id).exec();
     auto me = load_user(db, user);
-    if (me && !me->privacy.receipts_disabled()) c.receipt_to = user == direct->first ? direct->second : direct->first;
+    const std::string& peer = user == direct->first ? direct->second : direct->first;
+    if (me && !me->privacy.receipts_disabled() && !is_blocked(db, peer, user)) c.receipt_to = peer;
   }
   return c;
 }

@@ -60,7 +60,7 @@ std::pair<v1::ConversationSummary, uint64_t> summary_from_row(Db& db, const Stmt
     uint64_t a = ord_at(db, conv, hi), b = ord_at(db, conv, seen);
     c.set_unread_count(a > b ? a - b : 0);
     auto& mentions = db.stmt(
-        "SELECT COUNT(*) FROM mentions WHERE conv_id = ?1 AND user_id IN (?2, '*') AND seq > ?3 AND seq <= ?4");
+        "SELECT COUNT(DISTINCT seq) FROM mentions WHERE conv_id = ?1 AND user_id IN (?2, '*') AND seq > ?3 AND seq <= ?4");
     mentions.bind(conv, user, seen, hi);
     if (mentions.step()) c.set_mention_count(static_cast<uint64_t>(mentions.i64(0)));
     mentions.reset();

@@ -134,13 +134,13 @@ bool are_friends(Db& db, const std::string& a, const std::string& b) {
 }
 
 void insert_member(Db& db, const std::string& conv, const std::string& user, Role role, uint64_t min_seq,
-                   uint64_t version) {
+                   uint64_t version, uint64_t read_seq) {
   db.stmt(
         "INSERT INTO members (conv_id, user_id, role, active, min_seq, last_seq, read_seq, version) "
         "VALUES (?, ?, ?, 1, ?, 0, ?, ?) "
         "ON CONFLICT (conv_id, user_id) DO UPDATE SET role = excluded.role, active = 1, min_seq = excluded.min_seq, "
-        "last_seq = 0, read_seq = excluded.read_seq, version = excluded.version, silenced_until = 0")
-      .bind(conv, user, static_cast<int>(role), min_seq, min_seq - 1, version)
+        "last_seq = 0, read_seq = MAX(read_seq, excluded.read_seq), version = excluded.version, silenced_until = 0")
+      .bind(conv, user, static_cast<int>(role), min_seq, read_seq, version)
       .exec();
 }
 
@@ -160,7 +160,7 @@ std::string searchable_text(const v1::Message& m) {
   return text;
 }
 
-void save_message_body(Db& db, const v1::Message& m) {
+void save_message_body(Db& db, const v1::Message& m, uint64_t& last_fts_id) {
   v1::Message body = m;
   body.clear_conversation_id();
   body.clear_seq();
@@ -172,17 +172,20 @@ void save_message_body(Db& db, const v1::Message& m) {
   db.stmt("UPDATE messages SET body = ? WHERE conv_id = ? AND seq = ?")
       .bind(Blob{bytes}, m.conversation_id(), m.seq())
       .exec();
-  std::string text = searchable_text(m);
+  // The index row is replaced whole (or dropped, or made for the first time): an edit can empty a message's
+  // searchable text and a later one fill it again. The rowid stays, so the message keeps its place in time.
   auto& id = db.stmt("SELECT fts_id FROM messages WHERE conv_id = ? AND seq = ?");
   id.bind(m.conversation_id(), m.seq());
   int64_t fts_id = id.step() ? id.i64(0) : 0;
   id.reset();
-  if (fts_id == 0) return;
-  if (text.empty()) {
-    db.stmt("DELETE FROM messages_fts WHERE rowid = ?").bind(fts_id).exec();
-  } else {
-    db.stmt("UPDATE messages_fts SET text = ? WHERE rowid = ?").bind(text, fts_id).exec();
+  if (fts_id != 0) db.stmt("DELETE FROM messages_fts WHERE rowid = ?").bind(fts_id).exec();
+  const std::string text = searchable_text(m);
+  if (text.empty()) return;
+  if (fts_id == 0) {
+    fts_id = static_cast<int64_t>(++last_fts_id);
+    db.stmt("UPDATE messages SET fts_id = ? WHERE conv_id = ? AND seq = ?").bind(fts_id, m.conversation_id(), m.seq()).exec();
   }
+  index_message(db, fts_id, text, m);
 }
 
 std::string search_scope(const std::string& conversation_id) {

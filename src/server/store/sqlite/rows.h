@@ -39,12 +39,14 @@ uint64_t last_shown_seq(Db& db, const std::string& conv);
 bool is_blocked(Db& db, const std::string& blocker, const std::string& blocked);
 bool are_friends(Db& db, const std::string& a, const std::string& b);
 
-// Adds `user` as an active member (or re-activates a former one) who sees seqs from min_seq on.
+// Adds `user` as an active member (or re-activates a former one) who sees seqs from min_seq on and has read
+// up to read_seq (a cursor is never moved back).
 void insert_member(Db& db, const std::string& conv, const std::string& user, Role role, uint64_t min_seq,
-                   uint64_t version);
+                   uint64_t version, uint64_t read_seq = 0);
 
-// Rewrites a stored message's body (and its search text) after an operation changed it.
-void save_message_body(Db& db, const v1::Message& m);
+// Rewrites a stored message's body and its search index row after an operation changed it; a message
+// indexed for the first time takes the next id after `last_fts_id`.
+void save_message_body(Db& db, const v1::Message& m, uint64_t& last_fts_id);
 
 // The text a message is found by in search (text, file name, place names, contact); empty: not indexed.
 std::string searchable_text(const v1::Message& m);

@@ -229,12 +229,19 @@ inline auto SqliteStore::read(F&& fn) -> decltype(fn(std::declval<Db&>())) {
     std::unique_ptr<Db>& db;
     ~Lease() {
       db->reset_all();
+      try {
+        db->exec("COMMIT");
+      } catch (const SqliteError&) {
+      }
       std::lock_guard lock(store->readers_mu_);
       store->idle_readers_.push_back(std::move(db));
       store->readers_cv_.notify_one();
     }
   } lease{this, db};
   try {
+    // One read transaction per read: every statement of it sees the same snapshot (sync reads
+    // conversations and user events in two statements, and a commit between them must not be half seen).
+    db->exec("BEGIN");
     return fn(*db);
   } catch (const SqliteError& e) {
     return store_failure(e);
