@@ -181,7 +181,7 @@ struct SearchQuery {
 };
 struct SearchPage {
   std::vector<v1::SearchHit> hits;
-  int64_t next_rowid = 0;          // 0: no more
+  int64_t next_rowid = 0;          // 0: no more. A page can end early (bounded work) with fewer hits than asked
 };
 
 // The outcome of mark_read / mark_delivered. `moved` tells callers whether anything changed, so they notify

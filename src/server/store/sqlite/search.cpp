@@ -1,55 +1,67 @@
 // Full-text search over the messages a user can see (SQLite FTS5), and the index's backfill.
+#include <unordered_map>
+
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace parley::store::sqlite {
 
 namespace {
 
-// Above this many conversations a user sees a large share of all messages, so walking the word's matches
-// newest first finds a page quickly; below it, FTS5 itself narrows the matches to the user's conversations
-// (an OR of their scope tokens), so a common word costs what the user's own messages cost.
+// Up to this many conversations, FTS5 itself narrows the word's matches to the user's conversations (an OR of
+// their scope tokens), so a common word costs what the user's own messages cost. Beyond it the OR would cost
+// more than it saves, and the walk below filters instead.
 constexpr size_t kMaxScopedConversations = 50;
+// Index rows looked at per request at most: a page that has not filled up by then ends early with a page
+// token, so no query (a common word, a user who sees little) can hold a worker for long.
+constexpr int kMaxExamined = 5000;
+
+struct Visible {
+  uint64_t lo, hi;  // the seqs the user can see (membership range, after cleared history)
+};
 
 }  // namespace
 
-// Newest first is rowid order (fts ids grow with time), so FTS5 walks its index backwards and stops after
-// a page; visibility is joined in per hit: membership range, cleared history, messages deleted for me.
+// Newest first is rowid order (fts ids grow with time): FTS5 walks the word's matches backwards and each is
+// checked against the user's memberships (held in memory for the request), the filters and deletions for
+// me, until a page is full or kMaxExamined rows were looked at. Snippets are made for the page's hits only.
 Result<SearchPage> SqliteStore::search_messages(const SearchQuery& q) {
   return read([&](Db& db) -> Result<SearchPage> {
-    std::vector<std::string> scopes;
-    if (!q.conversation_id.empty()) {
-      scopes.push_back(search_scope(q.conversation_id));
-    } else {
-      auto& mine = db.stmt("SELECT conv_id FROM members WHERE user_id = ? LIMIT ?");
-      mine.bind(q.user_id, static_cast<int64_t>(kMaxScopedConversations) + 1);
-      while (mine.step()) scopes.push_back(search_scope(mine.text(0)));
-      mine.reset();
-      if (scopes.empty()) return SearchPage{};
-      if (scopes.size() > kMaxScopedConversations) scopes.clear();
+    std::unordered_map<std::string, Visible> visible;
+    auto& mine = db.stmt("SELECT conv_id, active, min_seq, last_seq, cleared_seq FROM members WHERE user_id = ?");
+    mine.bind(q.user_id);
+    while (mine.step()) {
+      std::string conv = mine.text(0);
+      if (!q.conversation_id.empty() && conv != q.conversation_id) continue;
+      const uint64_t lo = std::max<uint64_t>(static_cast<uint64_t>(mine.i64(2)), static_cast<uint64_t>(mine.i64(4)) + 1);
+      const uint64_t hi = mine.i64(1) != 0 ? UINT64_MAX : static_cast<uint64_t>(mine.i64(3));
+      if (lo <= hi) visible.emplace(std::move(conv), Visible{lo, hi});
     }
+    mine.reset();
+    if (visible.empty()) return SearchPage{};
+
     std::string match = "text : (" + q.match + ")";
-    if (!scopes.empty()) {
+    if (visible.size() <= kMaxScopedConversations) {
       match += " AND scope : (";
-      for (size_t i = 0; i < scopes.size(); ++i) match += (i ? " OR " : "") + scopes[i];
+      bool first = true;
+      for (const auto& [conv, range] : visible) {
+        match += (first ? "" : " OR ") + search_scope(conv);
+        first = false;
+      }
       match += ")";
     }
     auto& s = db.stmt(
-        "SELECT messages_fts.rowid, messages_fts.conv_id, messages_fts.seq, "
-        "snippet(messages_fts, 0, char(2), char(3), '…', 16) "
-        "FROM messages_fts JOIN members m ON m.conv_id = messages_fts.conv_id AND m.user_id = ?1 "
-        "WHERE messages_fts MATCH ?2 "
-        "AND messages_fts.seq >= m.min_seq AND (m.active = 1 OR messages_fts.seq <= m.last_seq) "
-        "AND messages_fts.seq > m.cleared_seq "
-        "AND (?3 = '' OR messages_fts.conv_id = ?3) AND (?4 = '' OR messages_fts.sender_id = ?4) "
-        "AND (?5 = 0 OR messages_fts.kind = ?5) AND (?6 = 0 OR messages_fts.created_at > ?6) "
-        "AND (?7 = 0 OR messages_fts.created_at < ?7) AND (?8 = 0 OR messages_fts.rowid < ?8) "
-        "AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?1 AND h.conv_id = messages_fts.conv_id "
-        "AND h.seq = messages_fts.seq) "
-        "ORDER BY messages_fts.rowid DESC LIMIT ?9");
-    s.bind(q.user_id, match, q.conversation_id, q.sender_id, static_cast<int>(q.kind), q.after_ms, q.before_ms,
-           q.before_rowid, static_cast<int64_t>(q.limit) + 1);
+        "SELECT rowid, conv_id, seq, sender_id, kind, created_at FROM messages_fts "
+        "WHERE messages_fts MATCH ?1 AND (?2 = 0 OR rowid < ?2) ORDER BY rowid DESC");
+    s.bind(match, q.before_rowid);
+    auto& hidden = db.stmt("SELECT 1 FROM hidden_messages WHERE user_id = ? AND conv_id = ? AND seq = ?");
+    struct Hit {
+      int64_t rowid;
+      std::string conv;
+      uint64_t seq;
+    };
+    std::vector<Hit> hits;
     SearchPage page;
-    for (;;) {
+    for (int examined = 0;; ++examined) {
       try {
         if (!s.step()) break;
       } catch (const SqliteError& e) {
@@ -57,15 +69,37 @@ Result<SearchPage> SqliteStore::search_messages(const SearchQuery& q) {
         if (e.code() == SQLITE_ERROR) return fail(v1::INVALID_ARGUMENT, "the search query could not be understood");
         throw;
       }
-      if (page.hits.size() == q.limit) {
-        page.next_rowid = page.hits.empty() ? 0 : s.i64(0) + 1;
+      const int64_t rowid = s.i64(0);
+      if (hits.size() == q.limit || examined == kMaxExamined) {
+        page.next_rowid = rowid + 1;  // the next page starts at this row
         break;
       }
-      auto m = load_message(db, s.text(1), static_cast<uint64_t>(s.i64(2)));
+      std::string conv = s.text(1);
+      const uint64_t seq = static_cast<uint64_t>(s.i64(2));
+      auto range = visible.find(conv);
+      if (range == visible.end() || seq < range->second.lo || seq > range->second.hi) continue;
+      if (!q.sender_id.empty() && s.text(3) != q.sender_id) continue;
+      if (q.kind != v1::MESSAGE_KIND_UNSPECIFIED && s.i64(4) != q.kind) continue;
+      const int64_t at = s.i64(5);
+      if ((q.after_ms != 0 && at <= q.after_ms) || (q.before_ms != 0 && at >= q.before_ms)) continue;
+      hidden.bind(q.user_id, conv, seq);
+      const bool deleted = hidden.step();
+      hidden.reset();
+      if (deleted) continue;
+      hits.push_back({rowid, std::move(conv), seq});
+    }
+    s.reset();
+    auto& snippet = db.stmt(
+        "SELECT snippet(messages_fts, 0, char(2), char(3), '…', 16) FROM messages_fts "
+        "WHERE messages_fts MATCH ? AND rowid = ?");
+    for (const auto& h : hits) {
+      auto m = load_message(db, h.conv, h.seq);
       if (!m) continue;
       auto& hit = page.hits.emplace_back();
       *hit.mutable_message() = std::move(*m);
-      hit.set_snippet(s.text(3));
+      snippet.bind(match, h.rowid);
+      if (snippet.step()) hit.set_snippet(snippet.text(0));
+      snippet.reset();
     }
     return page;
   });
