@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "server/core/authz.h"
+#include "server/core/highlight.h"
 #include "server/core/device_policy.h"
 #include "server/core/ids.h"
 
@@ -127,6 +130,26 @@ TEST(Authz, MemberChangeMatrix) {
   // In an open group any member invites.
   group.set_join_policy(v1::OPEN);
   EXPECT_TRUE(authorize_member_change(plain, group, Op::kAdd, {"n"}, {none}));
+}
+
+// Snippets with the markers shown as [ and ].
+std::string shown(std::string s) {
+  std::replace(s.begin(), s.end(), '\x02', '[');
+  std::replace(s.begin(), s.end(), '\x03', ']');
+  return s;
+}
+
+TEST(Highlight, MarksMatchingWordsAndCutsAroundTheFirst) {
+  auto terms = search_terms("climb* WALL");
+  ASSERT_EQ(terms.size(), 2u);
+  EXPECT_TRUE(terms[0].prefix);
+  EXPECT_FALSE(terms[1].prefix);
+  EXPECT_EQ(shown(highlight("The climbing wall, walls and Wall.", terms)), "The [climbing] [wall], walls and [Wall].");
+  std::string long_text = "one two three four five six seven eight nine ten eleven twelve wall thirteen fourteen";
+  EXPECT_EQ(shown(highlight(long_text, terms, 5)), "…ten eleven twelve [wall] thirteen…");
+  EXPECT_EQ(shown(highlight("no match here", terms, 2)), "no match…");
+  EXPECT_EQ(highlight("", terms), "");
+  EXPECT_EQ(shown(highlight("café Café", search_terms("café"))), "[café] [Café]");
 }
 
 TEST(DevicePolicy, SameDeviceIsAlwaysReplaced) {

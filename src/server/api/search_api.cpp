@@ -50,6 +50,7 @@ void handle_search_messages(const Request& r, const Identity& me, const v1::Sear
   store::SearchQuery q;
   q.user_id = me.user_id;
   q.match = std::move(*match);
+  q.words = req.query();
   q.conversation_id = req.conversation_id();
   q.sender_id = req.sender_id();
   q.kind = req.kind();

@@ -173,6 +173,7 @@ struct UnreadTotal {
 struct SearchQuery {
   std::string user_id;
   std::string match;               // an FTS5 expression built by the caller from the user's words
+  std::string words;               // the words as the user typed them (for the snippets' highlights)
   std::string conversation_id, sender_id;
   v1::MessageKind kind = v1::MESSAGE_KIND_UNSPECIFIED;
   int64_t after_ms = 0, before_ms = 0;

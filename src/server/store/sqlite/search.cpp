@@ -1,6 +1,7 @@
 // Full-text search over the messages a user can see (SQLite FTS5), and the index's backfill.
 #include <unordered_map>
 
+#include "server/core/highlight.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace parley::store::sqlite {
@@ -89,17 +90,15 @@ Result<SearchPage> SqliteStore::search_messages(const SearchQuery& q) {
       hits.push_back({rowid, std::move(conv), seq});
     }
     s.reset();
-    auto& snippet = db.stmt(
-        "SELECT snippet(messages_fts, 0, char(2), char(3), '…', 16) FROM messages_fts "
-        "WHERE messages_fts MATCH ? AND rowid = ?");
+    // Snippets are cut here from each hit's text: FTS5's snippet() would evaluate the match again per hit,
+    // which for a prefix costs as much as the search itself.
+    const auto terms = core::search_terms(q.words);
     for (const auto& h : hits) {
       auto m = load_message(db, h.conv, h.seq);
       if (!m) continue;
       auto& hit = page.hits.emplace_back();
+      hit.set_snippet(core::highlight(searchable_text(*m), terms));
       *hit.mutable_message() = std::move(*m);
-      snippet.bind(match, h.rowid);
-      if (snippet.step()) hit.set_snippet(snippet.text(0));
-      snippet.reset();
     }
     return page;
   });
