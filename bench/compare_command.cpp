@@ -198,19 +198,36 @@ int run(CompareSettings s) {
     bool began = false;
     std::optional<ResourceUsage> window_usage;  // CPU and memory over the measurement window (to 1 s)
     LoadProgress last = scenario_runner.progress();
-    while (future.wait_for(1s) != std::future_status::ready) {
+    // Poll once a second, and exactly at the window's edges so the CPU figures cover the window.
+    auto next_poll = [&] {
+      auto at = Clock::now() + 1s;
+      const int64_t edge = !began ? plan.measure_from_ns : !window_usage ? plan.measure_until_ns : 0;
+      if (edge != 0) at = std::min(at, Clock::time_point(std::chrono::nanoseconds(edge)));
+      return at;
+    };
+    while (future.wait_until(next_poll()) != std::future_status::ready) {
       const int64_t now = now_ns();
+      std::optional<ResourceUsage> usage;
       if (!began && now >= plan.measure_from_ns) {
         resources.begin();
         began = true;
+      } else if (began && !window_usage) {
+        usage = resources.interval();
+        if (now >= plan.measure_until_ns) window_usage = resources.total();
       }
       const LoadProgress p = scenario_runner.progress();
-      std::cerr << "[" << s.target << " " << scenario << " " << plan.rate << "/s] "
-                << (now < plan.measure_from_ns ? "warm-up" : now < plan.measure_until_ns ? "measure" : "drain")
-                << "  sent " << p.sent - last.sent << "/s  acked " << p.acked - last.acked << "/s  delivered "
-                << p.delivered - last.delivered << "/s  errors " << p.errors << "\n";
+      std::ostringstream line;
+      line << "[" << s.target << " " << scenario << " " << plan.rate << "/s] "
+           << (now < plan.measure_from_ns ? "warm-up" : now < plan.measure_until_ns ? "measure" : "drain")
+           << "  sent " << p.sent - last.sent << "  acked " << p.acked - last.acked << "  delivered "
+           << p.delivered - last.delivered << "  errors " << p.errors;
+      if (usage) {
+        line << "  | server " << std::lround(usage->server_cpu_percent) << "% cpu "
+             << usage->server_rss_bytes / 1048576 << " MiB  bench " << std::lround(usage->bench_cpu_percent)
+             << "%  other " << std::lround(usage->other_cpu_percent) << "%";
+      }
+      std::cerr << line.str() << "\n";
       last = p;
-      if (began && !window_usage && now >= plan.measure_until_ns) window_usage = resources.total();
     }
     StepOutcome outcome;
     outcome.rate = plan.rate;
