@@ -84,6 +84,8 @@ json::object step_json(const StepOutcome& s, int recipients) {
       {"resources",
        {{"server_sampled", s.usage.server_sampled},
         {"server_cpu_percent", std::round(s.usage.server_cpu_percent)},
+        {"server_busiest_thread_cpu_percent", std::round(s.usage.server_busiest_thread_cpu_percent)},
+        {"server_threads", s.usage.server_threads},
         {"server_rss_mib", std::round(s.usage.server_rss_bytes / 1048576.0 * 10) / 10},
         {"bench_cpu_percent", std::round(s.usage.bench_cpu_percent)},
         {"other_cpu_percent", std::round(s.usage.other_cpu_percent)}}},
