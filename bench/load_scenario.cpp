@@ -188,6 +188,7 @@ class LoadScenario::Impl {
     step_done_ = std::move(done);
     // Forget what an earlier step left unanswered: it was counted there.
     std::erase_if(pending_, [this](const auto& entry) { return entry.second.step < step_; });
+    pending_this_step_ = 0;
     for (auto& s : senders_) s.unacked.clear();
     interval_ns_ = static_cast<int64_t>(1e9 * senders_.size() / plan.rate);
     for (auto& s : senders_) s.next_due_ns = plan.start_ns + static_cast<int64_t>(1e9 * s.index / plan.rate);
@@ -219,11 +220,7 @@ class LoadScenario::Impl {
   }
 
   bool drained() const {
-    if (!pending_.empty()) {
-      for (const auto& [id, p] : pending_) {
-        if (p.step == step_) return false;
-      }
-    }
+    if (pending_this_step_ > 0) return false;
     for (const auto& s : senders_) {
       if (!s.unacked.empty()) return false;
     }
@@ -256,6 +253,7 @@ class LoadScenario::Impl {
     if (!token) return count_error("CLIENT_BACKLOG");
     if (*token != 0) s.unacked[*token] = {scheduled, step_};
     pending_[id] = PendingMessage{scheduled, recipients(), step_, measured};
+    ++pending_this_step_;
     sent_.fetch_add(1, std::memory_order_relaxed);
     if (measured) {
       ++stats_.sent;
@@ -313,6 +311,7 @@ class LoadScenario::Impl {
         stats_.last_delivery.record(latency);
       }
       pending_.erase(it);
+      --pending_this_step_;
     }
   }
 
@@ -331,6 +330,7 @@ class LoadScenario::Impl {
   std::vector<std::unique_ptr<ChatClient>> clients_;  // senders first, then receivers
   std::vector<Sender> senders_;
   std::unordered_map<uint64_t, PendingMessage> pending_;
+  size_t pending_this_step_ = 0;  // entries of pending_ sent in the current step (the drain waits for them)
   std::promise<std::optional<std::string>> setup_promise_;
   bool setup_failed_ = false;
   StepPlan plan_;
