@@ -2,7 +2,7 @@
 BUILD_DIR := build
 PARLEYD   := $(BUILD_DIR)/src/server/parleyd
 
-.PHONY: all deps configure build run test bench bench-peers bench-connections bench-report fuzz clean
+.PHONY: all deps configure build run test bench bench-peers bench-peers-smoke bench-connections bench-report fuzz clean
 
 all: build
 
@@ -30,6 +30,10 @@ bench: build
 # then bench/report.md. About 15 minutes; see bench/README.md for the knobs.
 bench-peers: configure
 	bench/run-peers
+
+# A minute: the peers start, and parley-bench's MQTT and XMPP clients work against each (not part of `make test`).
+bench-peers-smoke: configure
+	bench/peers/smoke
 
 # N authenticated idle connections to parleyd: memory per connection, connect rate, idle CPU.
 bench-connections: build
