@@ -37,6 +37,7 @@ struct Settings {
   int connections = 19000;
   int checkpoint_every = 2000;
   int concurrency = 256;      // connects + authenticates in flight
+  int source_addresses = 1;   // spread connections over 127.0.0.1 .. 127.0.0.N (each has its own port range)
   double settle_s = 2, idle_sample_s = 3;
   std::string output;
 };
@@ -120,6 +121,10 @@ int run(const Settings& s) {
     IdleClient* c = &clients.back();
     ++in_flight;
     const std::string token = tokens[index % tokens.size()];
+    std::optional<boost::asio::ip::address> source;
+    if (s.source_addresses > 1) {
+      source = boost::asio::ip::address_v4(0x7f000001u + static_cast<uint32_t>(index % s.source_addresses));
+    }
     c->connection = open_ws_connection(
         io, server, "/v1/ws",
         WsCallbacks{[&, c, token](boost::system::error_code e) {
@@ -159,7 +164,8 @@ int run(const Settings& s) {
                         c->lost = true;
                         ++lost;
                       }
-                    }});
+                    }},
+        source);
   };
 
   // Idle baseline.
@@ -233,6 +239,7 @@ int run(const Settings& s) {
      << "| extrapolated to 1,000,000 connections: kernel slab (server side ≈ half) | " << slab_per * 1e6 / 2 / 1073741824.0
      << " GiB |\n";
   json::object doc{{"scenario", "connections"},
+                   {"source_addresses", s.source_addresses},
                    {"started_at", utc_now_iso8601()},
                    {"tokens", tokens.size()},
                    {"points", std::move(points)},
@@ -271,6 +278,9 @@ int run_connections_command(int argc, char** argv) {
   app.add_option("--connections", s.connections, "connections to open (the open-file limit is 20,000)")->capture_default_str();
   app.add_option("--checkpoint-every", s.checkpoint_every, "sample after this many more connections")->capture_default_str();
   app.add_option("--concurrency", s.concurrency, "connects in flight")->capture_default_str();
+  app.add_option("--source-addresses", s.source_addresses, "connect from 127.0.0.1 .. 127.0.0.N")
+      ->check(CLI::Range(1, 254))
+      ->capture_default_str();
   app.add_option("--settle", s.settle_s, "seconds to wait before sampling")->capture_default_str();
   app.add_option("--idle-sample", s.idle_sample_s, "seconds over which idle CPU is measured")->capture_default_str();
   app.add_option("--output", s.output, "results path prefix (<prefix>.json)")->required();
