@@ -2,7 +2,7 @@
 BUILD_DIR := build
 PARLEYD   := $(BUILD_DIR)/src/server/parleyd
 
-.PHONY: all deps configure build run test bench bench-peers bench-peers-smoke bench-connections bench-report fuzz clean
+.PHONY: all deps configure build run test bench bench-peers bench-peers-smoke bench-connections bench-sync bench-report fuzz clean
 
 all: build
 
@@ -38,6 +38,11 @@ bench-peers-smoke: configure
 # N authenticated idle connections to parleyd: memory per connection, connect rate, idle CPU.
 bench-connections: build
 	bench/run-connections
+	bench/render-report
+
+# A user with 1,000 conversations and 10,000 messages reconnects: first screen and full sync times.
+bench-sync: build
+	bench/run-sync
 	bench/render-report
 
 # Regenerates bench/report.md and its plots from the newest files in bench/results/.
