@@ -27,7 +27,10 @@ check() {  # check FILE: one run, every step ok, nothing missing, some deliverie
   grep -q '"errors": {}' "$file" || { echo "errors in $file"; grep -A3 '"errors"' "$file"; exit 1; }
 }
 
-common=(--protocol parley --port-file "$dir/port" --server-pid "$pid" --duration 1 --warmup 0.3 --drain 3)
+# Loose verdict thresholds: on a busy machine a stall can push deliveries out of a 1-second window; what this
+# test checks is correctness (everything delivered, no errors), not speed.
+common=(--protocol parley --port-file "$dir/port" --server-pid "$pid" --duration 1 --warmup 0.3 --drain 5
+        --stop-below 0.5 --stop-p99-ms 5000)
 "$BENCH" compare "${common[@]}" --scenario direct --pairs 2 --rates 200 --output "$dir/direct" 2> "$dir/direct.log" \
   || { cat "$dir/direct.log"; exit 1; }
 check "$dir/direct.json"
