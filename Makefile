@@ -2,7 +2,7 @@
 BUILD_DIR := build
 PARLEYD   := $(BUILD_DIR)/src/server/parleyd
 
-.PHONY: all deps configure build run test bench fuzz clean
+.PHONY: all deps configure build run test bench bench-peers bench-peers-smoke bench-connections bench-sync bench-report fuzz clean
 
 all: build
 
@@ -25,6 +25,30 @@ test: build
 
 bench: build
 	bench/run-direct
+
+# Parley against Mosquitto, ejabberd and Prosody on loopback (installs them: scripts/install-deps bench-peers),
+# then bench/report.md. About 15 minutes; see bench/README.md for the knobs.
+bench-peers: configure
+	bench/run-peers
+
+# A minute: the peers start, and parley-bench's MQTT and XMPP clients work against each (not part of `make test`).
+bench-peers-smoke: configure
+	bench/peers/smoke
+
+# N authenticated idle connections to parleyd: memory per connection, connect rate, idle CPU.
+bench-connections: build
+	bench/run-connections
+	bench/render-report
+
+# A user with 1,000 conversations and 10,000 messages reconnects: first screen and full sync times.
+bench-sync: build
+	bench/run-sync
+	bench/render-report
+
+# Regenerates bench/report.md and its plots from the newest files in bench/results/.
+bench-report:
+	@scripts/install-deps bench-peers
+	bench/render-report
 
 # libFuzzer with Clang in its own build directory; FUZZ_SECONDS per target (default 60).
 # libstdc++ 12 offers std::expected only when __cpp_concepts >= 202002; Clang 16 implements what it needs

@@ -15,6 +15,9 @@
 #include <sstream>
 #include <thread>
 
+#include "compare_command.h"
+#include "connections_scenario.h"
+#include "sync_scenario.h"
 #include "direct_scenario.h"
 #include "metrics_scraper.h"
 #include "process_sampler.h"
@@ -395,6 +398,11 @@ int run(const Settings& s) {
 
 int main(int argc, char** argv) {
   parley::protocol::silence_protobuf_logging();
+  if (argc > 1 && std::string_view(argv[1]) == "compare") return parley::bench::run_compare_command(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "sync") return parley::bench::run_sync_command(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "connections") {
+    return parley::bench::run_connections_command(argc - 1, argv + 1);
+  }
   const auto settings = parley::bench::parse_command_line(argc, argv);
   if (auto ok = parley::bench::validate(settings); !ok) {
     std::cerr << "parley-bench: " << ok.error() << "\n";

@@ -419,3 +419,12 @@ std::string render_markdown(const json::object& document) {
 }
 
 }  // namespace parley::bench
+
+namespace parley::bench {
+std::string pretty_json(const boost::json::value& v) {
+  std::ostringstream out;
+  pretty_print(out, v);
+  out << "\n";
+  return out.str();
+}
+}  // namespace parley::bench

@@ -75,6 +75,9 @@ enum class WriteMode { kReplace, kAppend };
 // Writes <prefix>.json (with kAppend: adds `run` to the runs already there) and then <prefix>.md.
 std::expected<void, std::string> write_report(const std::string& prefix, const RunReport& run, WriteMode mode);
 
+// `v` as indented JSON (one key per line), so result files diff and read well.
+std::string pretty_json(const boost::json::value& v);
+
 // The Markdown summary of a whole results document.
 std::string render_markdown(const boost::json::object& document);
 

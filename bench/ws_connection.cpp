@@ -25,8 +25,14 @@ class BeastWsConnection final : public WsConnection, public std::enable_shared_f
   BeastWsConnection(asio::io_context& io, std::string target, WsCallbacks callbacks)
       : ws_(io), target_(std::move(target)), callbacks_(std::move(callbacks)) {}
 
-  void start(const tcp::endpoint& endpoint) {
+  void start(const tcp::endpoint& endpoint, const std::optional<asio::ip::address>& source) {
     host_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    if (source) {  // a chosen source address (its own ephemeral port range); a failure shows up at connect
+      beast::error_code ignored;
+      auto& socket = beast::get_lowest_layer(ws_).socket();
+      socket.open(endpoint.protocol(), ignored);
+      socket.bind(tcp::endpoint(*source, 0), ignored);
+    }
     beast::get_lowest_layer(ws_).expires_after(kConnectTimeout);
     beast::get_lowest_layer(ws_).async_connect(
         endpoint, beast::bind_front_handler(&BeastWsConnection::on_connect, shared_from_this()));
@@ -130,9 +136,10 @@ class BeastWsConnection final : public WsConnection, public std::enable_shared_f
 }  // namespace
 
 std::shared_ptr<WsConnection> open_ws_connection(asio::io_context& io, const tcp::endpoint& endpoint,
-                                                 std::string target, WsCallbacks callbacks) {
+                                                 std::string target, WsCallbacks callbacks,
+                                                 std::optional<asio::ip::address> source) {
   auto connection = std::make_shared<BeastWsConnection>(io, std::move(target), std::move(callbacks));
-  connection->start(endpoint);
+  connection->start(endpoint, source);
   return connection;
 }
 

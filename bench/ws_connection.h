@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,9 +40,11 @@ class WsConnection {
   virtual void close() = 0;
 };
 
-// Connects to ws://<endpoint><target> with TCP_NODELAY and binary frames. Returns at once; see WsCallbacks.
+// Connects to ws://<endpoint><target> with TCP_NODELAY and binary frames, from `source` when given (each
+// source address has its own ephemeral port range). Returns at once; see WsCallbacks.
 std::shared_ptr<WsConnection> open_ws_connection(boost::asio::io_context& io,
                                                  const boost::asio::ip::tcp::endpoint& endpoint, std::string target,
-                                                 WsCallbacks callbacks);
+                                                 WsCallbacks callbacks,
+                                                 std::optional<boost::asio::ip::address> source = std::nullopt);
 
 }  // namespace parley::bench
