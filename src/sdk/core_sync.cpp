@@ -41,22 +41,11 @@ void ClientCore::sync_page(uint64_t cursor, uint64_t generation) {
       return;
     }
     const auto& page = reply->sync();
-    std::vector<PullJob> jobs;
     auto applied = guarded([&] {
       Transaction tx(store_->db());
-      for (const auto& c : page.conversations()) {
-        uint64_t stored = store_->max_stored_seq(c.conversation_id());
-        store_->apply_summary(c);
-        if (c.max_seq() > stored) {
-          PullJob job{c.conversation_id(), stored, 0, false, true};
-          if (c.max_seq() - stored > kNewestPage) {
-            job.newest_page = true;
-            job.before_seq = c.max_seq() + 1;
-          }
-          jobs.push_back(std::move(job));
-        }
-      }
-      // Saved only with the page applied: a crash in between repeats the page, which is harmless.
+      for (const auto& c : page.conversations()) store_->apply_summary(c);
+      // Saved with the page applied. What is still to be pulled is not tied to the cursor: it is derived from
+      // the store (max_seq above the newest stored seq), so a drop before the pulls finish loses nothing.
       store_->set_meta(kMetaSyncCursor, std::to_string(page.cursor()));
       tx.commit();
     });
@@ -65,15 +54,23 @@ void ClientCore::sync_page(uint64_t cursor, uint64_t generation) {
       return;
     }
     for (const auto& c : page.conversations()) emit_conversation(c.conversation_id());
-    for (auto& job : jobs) {
-      ++sync_jobs_left_;
-      enqueue_pull(std::move(job));
-    }
     if (page.has_more()) {
       sync_page(page.cursor(), generation);
       return;
     }
     sync_pages_done_ = true;
+    auto behind = guarded([&] { return store_->conversations_behind(kMaxQueuedPulls); });
+    if (behind) {
+      for (const auto& b : *behind) {
+        PullJob job{b.conversation_id, b.stored_seq, 0, false, true};
+        if (b.max_seq - b.stored_seq > kNewestPage) {
+          job.newest_page = true;
+          job.before_seq = b.max_seq + 1;
+        }
+        ++sync_jobs_left_;
+        enqueue_pull(std::move(job));
+      }
+    }
     finish_sync_if_done();
   });
 }

@@ -323,6 +323,17 @@ std::vector<std::string> LocalStore::members(const std::string& conversation_id)
   return out;
 }
 
+std::vector<LocalStore::Behind> LocalStore::conversations_behind(size_t limit) {
+  auto& s = db_->stmt(
+      "SELECT conversation_id, stored, max_seq FROM (SELECT c.conversation_id, c.max_seq, "
+      "(SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.conversation_id = c.conversation_id) AS stored "
+      "FROM conversations c) WHERE max_seq > stored LIMIT ?1");
+  s.bind(static_cast<int64_t>(limit));
+  std::vector<Behind> out;
+  while (s.step()) out.push_back(Behind{s.text(0), s.u64(1), s.u64(2)});
+  return out;
+}
+
 void LocalStore::add_outbox(const OutboxRow& row) {
   ensure_conversation(row.conversation_id);
   db_->stmt("INSERT INTO outbox(client_msg_id, conversation_id, text, state, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)")

@@ -76,6 +76,13 @@ class LocalStore {
   void clear_read_pending(const std::string& conversation_id, uint64_t confirmed_seq);
   std::vector<std::pair<std::string, uint64_t>> pending_reads();
   std::vector<std::string> members(const std::string& conversation_id);
+  struct Behind {
+    std::string conversation_id;
+    uint64_t stored_seq = 0;  // newest stored
+    uint64_t max_seq = 0;     // newest on the server, as last heard
+  };
+  // Conversations whose newest messages are not stored yet (at most `limit`).
+  std::vector<Behind> conversations_behind(size_t limit);
 
   // Outbox.
   void add_outbox(const OutboxRow& row);
