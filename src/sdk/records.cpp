@@ -56,8 +56,9 @@ ConversationRecord to_record(const v1::ConversationSummary& c) {
   return r;
 }
 
-std::string to_json(const MessageRecord& m) {
+std::string to_json(const MessageRecord& m, const char* origin) {
   json::object o;
+  if (origin) o["origin"] = origin;
   o["conversation_id"] = m.conversation_id;
   o["seq"] = m.seq;
   o["server_msg_id"] = m.server_msg_id;
