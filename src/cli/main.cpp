@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "machine-readable output: one JSON object per line");
   app.add_flag("-v,--verbose", verbose, "report every connection state change on stderr");
   app.add_option("--timeout", timeout_s, "seconds to wait for the server (default 10)")->check(CLI::Range(1, 3600));
+  for (auto* option : app.get_options()) option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
   std::string who, password, display_name, to, query, group_name, group;
   std::vector<std::string> words, members;
