@@ -269,7 +269,7 @@ void ClientCore::flush_pending_reads() {
         (void)guarded([&] { store_->clear_read_pending(conversation, reply->mark_read().read_seq()); });
       } else if (reply.error().code < kErrorOffline && reply.error().code != v1::UNAVAILABLE &&
                  reply.error().code != v1::RATE_LIMITED) {
-        (void)guarded([&] { store_->clear_read_pending(conversation, 0); });  // refused: do not retry forever
+        (void)guarded([&] { store_->drop_read_pending(conversation); });  // refused: do not retry forever
       }
     });
   }

@@ -307,6 +307,10 @@ void LocalStore::clear_read_pending(const std::string& conversation_id, uint64_t
       .run();
 }
 
+void LocalStore::drop_read_pending(const std::string& conversation_id) {
+  db_->stmt("UPDATE conversations SET read_pending = 0 WHERE conversation_id = ?1").bind(conversation_id).run();
+}
+
 std::vector<std::pair<std::string, uint64_t>> LocalStore::pending_reads() {
   auto& s = db_->stmt("SELECT conversation_id, read_seq FROM conversations WHERE read_pending != 0 LIMIT 1000");
   s.bind();

@@ -73,7 +73,10 @@ class LocalStore {
   std::optional<ConversationRecord> conversation(const std::string& conversation_id);
   // Moves the read cursor forward. `pending`: set here, still to be sent to the server.
   void set_read_seq(const std::string& conversation_id, uint64_t seq, bool pending);
+  // The server confirmed `confirmed_seq`: no longer pending once it covers the local cursor.
   void clear_read_pending(const std::string& conversation_id, uint64_t confirmed_seq);
+  // The server refused the cursor move: stop retrying it.
+  void drop_read_pending(const std::string& conversation_id);
   std::vector<std::pair<std::string, uint64_t>> pending_reads();
   std::vector<std::string> members(const std::string& conversation_id);
   struct Behind {
