@@ -90,6 +90,9 @@ class ClientCore {
   void finish_auth(ClientResult<SessionSummary> result);
   void schedule_tick();
   void tick();
+  // Renews the session on the live connection shortly before the token expires (needs a refresh token).
+  void refresh_if_due();
+  void remember_expiry(int64_t expires_at_ms);
   // Sends a request on the open link; `handler` gets the response, or kErrorOffline / kErrorTimeout.
   void request(v1::ClientFrame frame, ReplyHandler handler, std::optional<Millis> timeout = std::nullopt);
   void fail_pending(int code, const std::string& message);
@@ -150,6 +153,9 @@ class ClientCore {
   std::string token_;
   std::string refresh_token_;
   std::optional<Credentials> pending_login_;
+  int64_t token_expires_ms_ = 0;  // 0: no proactive refresh
+  int64_t refresh_margin_ms_ = 0;
+  bool refresh_in_flight_ = false;
   Done<SessionSummary> auth_done_;
   bool started_ = false;
   bool stopping_ = false;

@@ -2,6 +2,8 @@
 // reconnect with backoff, terminal states.
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 #include "common/random.h"
 #include "protocol/codec.h"
 #include "sdk/client_core.h"
@@ -129,6 +131,7 @@ void ClientCore::close_link() {
   link_open_ = false;
   authenticated_ = false;
   ping_in_flight_ = false;
+  refresh_in_flight_ = false;
   tick_timer_.cancel();
   syncing_ = false;
   pull_queue_.clear();
@@ -361,12 +364,53 @@ void ClientCore::on_authenticated(const v1::SessionInfo& session, bool save_toke
   }
   authenticated_ = true;
   backoff_.reset();
+  remember_expiry(session.expires_at_ms());
   next_ping_at_ = std::chrono::steady_clock::now() + heartbeat_.interval();
   finish_auth(SessionSummary{user, session.user().display_name(), session.device_id(), session.expires_at_ms()});
   set_state(ConnectionState::kSyncing, "connected to " + options_.server_url + " as " + user + "; syncing");
   flush_pending_reads();
   pump_outbox();
   start_sync();
+}
+
+static int64_t wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void ClientCore::remember_expiry(int64_t expires_at_ms) {
+  token_expires_ms_ = expires_at_ms;
+  // A fifth of the remaining lifetime, at most a minute: long-lived tokens renew a minute early, short ones
+  // (tests) early enough to finish the round trip.
+  refresh_margin_ms_ = std::clamp<int64_t>((expires_at_ms - wall_now_ms()) / 5, 0, 60000);
+}
+
+void ClientCore::refresh_if_due() {
+  if (!authenticated_ || refresh_token_.empty() || refresh_in_flight_ || token_expires_ms_ <= 0) return;
+  if (wall_now_ms() < token_expires_ms_ - refresh_margin_ms_) return;
+  refresh_in_flight_ = true;
+  v1::ClientFrame frame;
+  frame.mutable_refresh()->set_refresh_token(refresh_token_);
+  request(std::move(frame), [this](Reply reply) {
+    refresh_in_flight_ = false;
+    if (!reply) {
+      // Give up renewing on this connection; at expiry the server kicks it (EXPIRED) and the reconnect
+      // refreshes or reports the failure.
+      token_expires_ms_ = 0;
+      return;
+    }
+    const auto& session = reply->refresh().session();
+    token_ = session.token();
+    refresh_token_ = session.refresh_token();
+    (void)guarded([&] {
+      Transaction tx(store_->db());
+      store_->set_meta(kMetaToken, token_);
+      store_->set_meta(kMetaRefreshToken, refresh_token_);
+      store_->set_meta(kMetaTokenExpiresMs, std::to_string(session.expires_at_ms()));
+      tx.commit();
+    });
+    remember_expiry(session.expires_at_ms());
+  });
 }
 
 void ClientCore::finish_auth(ClientResult<SessionSummary> result) { complete(auth_done_, std::move(result)); }
@@ -389,6 +433,7 @@ void ClientCore::tick() {
       return;
     }
   }
+  refresh_if_due();
   if (authenticated_ && !ping_in_flight_ && now >= next_ping_at_) {
     ping_in_flight_ = true;
     v1::ClientFrame frame;

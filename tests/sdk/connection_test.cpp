@@ -138,3 +138,30 @@ TEST(SdkConnection, CallbacksRunOnTheExecutorTheHostChose) {
 
 }  // namespace
 }  // namespace parley::testing
+
+namespace parley::testing {
+namespace {
+
+TEST(SdkConnection, AShortLivedSessionIsRenewedOnTheLiveConnection) {
+  ServerProcess server({"--token-ttl-seconds", "2"});
+  TempDir dir;
+  Recorder r;
+  auto client = make_client(fast_options(server.port(), dir.file("a.db"), "a1"), r);
+  std::promise<bool> registered;
+  client->register_and_login("alice", "alice-pass-1", "", [&](auto res) { registered.set_value(res.has_value()); });
+  ASSERT_TRUE(registered.get_future().get());
+  ASSERT_TRUE(r.wait_state(ConnectionState::kConnected));
+  // Without renewal the server kicks the connection (EXPIRED) after 2 s and the client has to reconnect.
+  bool dropped = r.wait([&] {
+    return std::any_of(r.states.begin(), r.states.end(), [](ConnectionState s) {
+      return s == ConnectionState::kOffline || s == ConnectionState::kTokenExpired || s == ConnectionState::kKicked;
+    });
+  }, 5s);
+  EXPECT_FALSE(dropped) << r.locked([&] { return r.last_detail; });
+  auto id = client->send_text("d:alice:alice2", "still here");
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(r.wait([&] { return r.sent.contains(*id) || r.failed.contains(*id); }));
+}
+
+}  // namespace
+}  // namespace parley::testing
