@@ -8,7 +8,7 @@
 #include <set>
 
 #include "cli/terminal.h"
-#include "sdk/records.h"  // JSON forms of the SDK's records, shared with the C API
+#include "parley/json.h"
 
 namespace parley::cli {
 namespace {
@@ -57,7 +57,7 @@ std::string describe(const MessageRecord& m) {
 }
 
 void print_message(Output& out, const MessageRecord& m, const char* origin = nullptr) {
-  if (out.json()) out.out(sdk::to_json(m, origin));
+  if (out.json()) out.out(to_json(m, origin));
   else out.out((m.conversation_id.starts_with("g:") || origin ? m.conversation_id + " " : "") + describe(m));
 }
 
@@ -123,7 +123,7 @@ int login_common(Context& ctx, const std::string& user, const std::string& passw
   ctx.config.user = user;
   save_config(ctx.config);
   if (ctx.out->json()) {
-    ctx.out->out(sdk::to_json(**result));
+    ctx.out->out(to_json(**result));
   } else {
     ctx.out->out("logged in as " + (*result)->user_id + " on " + ctx.server + " (device " + (*result)->device_id + ")");
   }
@@ -181,11 +181,11 @@ int cmd_send(Context& ctx, const std::string& to, const std::string& text) {
   if (!outcome) {
     ctx.out->err("parley: not sent yet (" + s->last_detail() + "); it stays queued and goes out the next time "
                  "parley connects");
-    if (ctx.out->json()) ctx.out->out(sdk::to_json(SendUpdate{conversation, *id, SendState::kSending, 0, ""}));
+    if (ctx.out->json()) ctx.out->out(to_json(SendUpdate{conversation, *id, SendState::kSending, 0, ""}));
     return kExitQueued;
   }
   if (ctx.out->json()) {
-    ctx.out->out(sdk::to_json(*outcome));
+    ctx.out->out(to_json(*outcome));
   } else if (outcome->state == SendState::kSent) {
     ctx.out->out("sent #" + std::to_string(outcome->seq) + " to " + conversation);
   }
@@ -215,7 +215,7 @@ int cmd_chat(Context& ctx, const std::string& to) {
       std::lock_guard lock(pending_mutex);
       pending.erase(u.client_msg_id);
     }
-    if (out.json() && u.state != SendState::kSending) out.out(sdk::to_json(u));
+    if (out.json() && u.state != SendState::kSending) out.out(to_json(u));
   };
   auto s = open_session(ctx, std::move(hooks));
   if (!s) return 1;
@@ -271,7 +271,7 @@ int cmd_conversations(Context& ctx) {
   }
   for (const auto& c : *list) {
     if (ctx.out->json()) {
-      ctx.out->out(sdk::to_json(c));
+      ctx.out->out(to_json(c));
       continue;
     }
     std::string title = c.name.empty() ? c.conversation_id : c.name + " (" + c.conversation_id + ")";
@@ -318,7 +318,7 @@ int cmd_search(Context& ctx, const std::string& query, uint32_t limit) {
     return 1;
   }
   for (const auto& m : *found) {
-    if (ctx.out->json()) ctx.out->out(sdk::to_json(m));
+    if (ctx.out->json()) ctx.out->out(to_json(m));
     else ctx.out->out(m.conversation_id + " " + describe(m));
   }
   return 0;
@@ -329,16 +329,16 @@ int cmd_tail(Context& ctx) {
   Output& out = *ctx.out;
   SessionHooks hooks;
   hooks.on_state = [&out](const StateUpdate& u) {
-    if (out.json()) out.out("{\"event\":\"state\",\"state\":" + sdk::to_json(u) + "}");
+    if (out.json()) out.out("{\"event\":\"state\",\"state\":" + to_json(u) + "}");
     else out.err("parley: " + std::string(to_string(u.state)) + ": " + u.detail);
   };
   hooks.on_message = [&out](const MessageRecord& m, MessageOrigin o) {
     const char* origin = o == MessageOrigin::kLive ? "live" : "sync";
-    if (out.json()) out.out("{\"event\":\"message\",\"message\":" + sdk::to_json(m, origin) + "}");
+    if (out.json()) out.out("{\"event\":\"message\",\"message\":" + to_json(m, origin) + "}");
     else out.out(m.conversation_id + " " + describe(m));
   };
   hooks.on_send = [&out](const SendUpdate& u) {
-    if (out.json()) out.out("{\"event\":\"send\",\"send\":" + sdk::to_json(u) + "}");
+    if (out.json()) out.out("{\"event\":\"send\",\"send\":" + to_json(u) + "}");
     else out.out(u.conversation_id + " your message " + u.client_msg_id + ": " + to_string(u.state) +
                  (u.seq ? " #" + std::to_string(u.seq) : "") + (u.error.empty() ? "" : " (" + u.error + ")"));
   };
@@ -369,7 +369,7 @@ int cmd_group_create(Context& ctx, const std::string& name, const std::vector<st
     ctx.out->err("parley: cannot create the group: " + (r ? (*r).error().message : std::string("timeout")));
     return 1;
   }
-  ctx.out->out(ctx.out->json() ? sdk::to_json(**r) : "created " + (*r)->conversation_id + " (" + name + ")");
+  ctx.out->out(ctx.out->json() ? to_json(**r) : "created " + (*r)->conversation_id + " (" + name + ")");
   return 0;
 }
 
