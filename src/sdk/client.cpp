@@ -74,6 +74,14 @@ ClientResult<std::unique_ptr<Client>> Client::create(ClientOptions options, Clie
   if (!sdk::parse_server_url(options.server_url, address, url_error)) {
     return std::unexpected(ClientError{kErrorBadArgument, url_error});
   }
+  if (options.platform.empty() || options.platform == "PLATFORM_UNSPECIFIED" ||
+      !parley::v1::Platform_IsValid([&] {
+        parley::v1::Platform p = parley::v1::PLATFORM_UNSPECIFIED;
+        return parley::v1::Platform_Parse(options.platform, &p) ? static_cast<int>(p) : -1;
+      }())) {
+    return std::unexpected(ClientError{kErrorBadArgument, "platform must be one of IOS, ANDROID, WEB, WINDOWS, "
+                                                          "MACOS, LINUX, BOT; got '" + options.platform + "'"});
+  }
   if (options.heartbeat_min.count() <= 0 || options.request_timeout.count() <= 0 || options.backoff_min.count() <= 0) {
     return std::unexpected(ClientError{kErrorBadArgument, "heartbeat, timeout and backoff durations must be positive"});
   }
@@ -170,7 +178,12 @@ ClientResult<std::vector<MessageRecord>> Client::messages(const std::string& con
 }
 
 ClientResult<std::vector<MessageRecord>> Client::search(const std::string& query, uint32_t limit) const {
-  return impl_->read([&] { return impl_->core->search(query, limit); });
+  auto found = impl_->read([&] { return impl_->core->search(query, limit); });
+  if (!found && found.error().code == kErrorStorage) {
+    // Reading cannot fail for lack of space; what fails here is FTS5 refusing the query.
+    return std::unexpected(ClientError{kErrorBadArgument, "bad search query: " + found.error().message});
+  }
+  return found;
 }
 
 ClientResult<MessageRecord> Client::find_message(const std::string& client_msg_id) const {

@@ -50,7 +50,6 @@ CREATE TABLE members(
   conversation_id TEXT NOT NULL,
   user_id TEXT NOT NULL,
   PRIMARY KEY(conversation_id, user_id)) WITHOUT ROWID;
-CREATE TABLE users(user_id TEXT PRIMARY KEY, display_name TEXT NOT NULL DEFAULT '');
 CREATE TABLE outbox(
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   client_msg_id TEXT NOT NULL UNIQUE,

@@ -130,6 +130,14 @@ TEST(SdkClient, BadInputIsRefusedLocallyWithAReason) {
   auto created = Client::create(bad_url, {});
   ASSERT_FALSE(created);
   EXPECT_NE(created.error().message.find("ws://"), std::string::npos);
+  ClientOptions bad_platform = fast_options(1, dir.file("z.db"), "z");
+  bad_platform.platform = "AMIGA";
+  auto refused = Client::create(bad_platform, {});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("AMIGA"), std::string::npos);
+  auto bad_query = client->search("\"unbalanced", 10);
+  ASSERT_FALSE(bad_query);
+  EXPECT_EQ(bad_query.error().code, kErrorBadArgument);
 }
 
 TEST(SdkClient, MessagesSentOfflineAreDeliveredExactlyOnceAfterReconnect) {
