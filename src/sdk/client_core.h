@@ -80,7 +80,9 @@ class ClientCore {
   void on_closed(uint64_t generation, const std::string& reason);
   // The link is gone (or declared dead): fail what was in flight, then reconnect unless in a terminal state.
   void link_down(const std::string& reason);
-  void close_link();
+  // Drops the transport and fails every request in flight with `code` (after the link is marked closed, so
+  // their handlers see it gone).
+  void close_link(int code = kErrorOffline, const std::string& why = "connection closed");
   void schedule_reconnect(const std::string& reason);
   void enter_terminal(ConnectionState state, const std::string& detail);
   void set_state(ConnectionState state, const std::string& detail, Millis retry_in = Millis(0));

@@ -87,8 +87,7 @@ void ClientCore::shutdown() {
   stopping_ = true;
   retry_timer_.cancel();
   outbox_timer_.cancel();
-  close_link();
-  fail_pending(kErrorStopped, "the client is shutting down");
+  close_link(kErrorStopped, "the client is shutting down");
   finish_auth(std::unexpected(ClientError{kErrorStopped, "the client is shutting down"}));
 }
 
@@ -124,7 +123,7 @@ void ClientCore::on_closed(uint64_t generation, const std::string& reason) {
   link_down("connection to " + options_.server_url + " lost: " + reason);
 }
 
-void ClientCore::close_link() {
+void ClientCore::close_link(int code, const std::string& why) {
   ++generation_;  // callbacks of the old transport are ignored from here on
   if (transport_) transport_->close();
   transport_.reset();
@@ -138,12 +137,12 @@ void ClientCore::close_link() {
   pulls_running_ = 0;
   sync_jobs_left_ = 0;
   sending_.clear();
+  fail_pending(code, why);
 }
 
 void ClientCore::link_down(const std::string& reason) {
   bool was_authenticated = authenticated_;
-  close_link();
-  fail_pending(kErrorOffline, reason);
+  close_link(kErrorOffline, reason);
   if (was_authenticated) heartbeat_.on_failure();
   if (stopping_) return;
   switch (state_.load()) {
@@ -168,9 +167,8 @@ void ClientCore::schedule_reconnect(const std::string& reason) {
 }
 
 void ClientCore::enter_terminal(ConnectionState state, const std::string& detail) {
-  close_link();
+  close_link(kErrorOffline, detail);
   retry_timer_.cancel();
-  fail_pending(kErrorOffline, detail);
   set_state(state, detail);
 }
 
