@@ -69,9 +69,9 @@ struct MessageRecord {
   std::string kind;  // "TEXT", "SYSTEM", or the number of a kind newer than this SDK
   std::string text;
   SendState state = SendState::kSent;
-  std::string error;       // why sending failed (state kFailed)
-  std::string proto;       // the serialized parley.v1.Message (empty while unsent); keeps fields newer than the SDK
-  std::string json;        // the same message in the protocol's canonical JSON (empty while unsent)
+  std::string error;  // why sending failed (state kFailed)
+  std::string proto;  // the serialized parley.v1.Message (empty while unsent); keeps fields newer than the SDK
+  std::string json;   // the same message in the protocol's canonical JSON (empty while unsent)
 };
 
 struct ConversationRecord {
@@ -90,7 +90,7 @@ struct ConversationRecord {
 
 struct StateUpdate {
   ConnectionState state = ConnectionState::kLoggedOut;
-  std::string detail;                   // for people: "cannot reach ws://…: Connection refused"
+  std::string detail;                     // for people: "cannot reach ws://…: Connection refused"
   std::chrono::milliseconds retry_in{0};  // kOffline: when the next attempt starts
 };
 
@@ -98,8 +98,8 @@ struct SendUpdate {
   std::string conversation_id;
   std::string client_msg_id;
   SendState state = SendState::kSending;
-  uint64_t seq = 0;      // kSent
-  std::string error;     // kFailed
+  uint64_t seq = 0;   // kSent
+  std::string error;  // kFailed
 };
 
 struct SessionSummary {
@@ -134,13 +134,13 @@ using Executor = std::function<void(std::function<void()>)>;
 
 struct ClientOptions {
   std::string server_url = "ws://127.0.0.1:8080/v1/ws";  // also accepted: "host:port"
-  std::string database_path;  // this account's SQLite file; created when missing. Required.
-  std::string device_id;      // stable per installation; empty: a random id kept in the database
+  std::string database_path;                             // this account's SQLite file; created when missing. Required.
+  std::string device_id;           // stable per installation; empty: a random id kept in the database
   std::string platform = "LINUX";  // IOS, ANDROID, WEB, WINDOWS, MACOS, LINUX, BOT
   Executor callback_executor;      // empty: callbacks are posted to the client thread
 
-  std::chrono::milliseconds heartbeat_min{std::chrono::seconds(20)};   // first ping interval after a connect
-  std::chrono::milliseconds heartbeat_max{std::chrono::seconds(240)};  // grows up to this while the link holds
+  std::chrono::milliseconds heartbeat_min{std::chrono::seconds(20)};    // first ping interval after a connect
+  std::chrono::milliseconds heartbeat_max{std::chrono::seconds(240)};   // grows up to this while the link holds
   std::chrono::milliseconds request_timeout{std::chrono::seconds(15)};  // no answer: the link is dead
   std::chrono::milliseconds backoff_min{std::chrono::milliseconds(500)};
   std::chrono::milliseconds backoff_max{std::chrono::seconds(60)};

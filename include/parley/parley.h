@@ -107,13 +107,12 @@ int parley_login(parley_client* client, const char* user_id, size_t user_id_len,
 int parley_register_and_login(parley_client* client, const char* user_id, size_t user_id_len, const char* password,
                               size_t password_len, const char* display_name, size_t display_name_len,
                               parley_done_fn done, void* user_data);
-int parley_use_token(parley_client* client, const char* token, size_t token_len, parley_done_fn done,
-                     void* user_data);
+int parley_use_token(parley_client* client, const char* token, size_t token_len, parley_done_fn done, void* user_data);
 int parley_logout(parley_client* client, parley_done_fn done, void* user_data);
 
 /* Messages. send stores the message in the outbox (durably) and returns its client_msg_id at once. */
-int parley_send_text(parley_client* client, const char* conversation_id, size_t conversation_id_len,
-                     const char* text, size_t text_len, parley_string* client_msg_id, parley_string* error);
+int parley_send_text(parley_client* client, const char* conversation_id, size_t conversation_id_len, const char* text,
+                     size_t text_len, parley_string* client_msg_id, parley_string* error);
 int parley_resend(parley_client* client, const char* client_msg_id, size_t len, parley_string* error);
 int parley_cancel(parley_client* client, const char* client_msg_id, size_t len, parley_string* error);
 int parley_mark_read(parley_client* client, const char* conversation_id, size_t len, uint64_t seq,
@@ -121,8 +120,8 @@ int parley_mark_read(parley_client* client, const char* conversation_id, size_t 
 
 /* Local reads: JSON arrays. messages: oldest first, seq < before_seq (0: newest, unsent ones at the end). */
 int parley_conversations(parley_client* client, parley_string* json_out, parley_string* error);
-int parley_messages(parley_client* client, const char* conversation_id, size_t len, uint64_t before_seq,
-                    uint32_t limit, parley_string* json_out, parley_string* error);
+int parley_messages(parley_client* client, const char* conversation_id, size_t len, uint64_t before_seq, uint32_t limit,
+                    parley_string* json_out, parley_string* error);
 int parley_search(parley_client* client, const char* query, size_t len, uint32_t limit, parley_string* json_out,
                   parley_string* error);
 /* Older history: local when complete, else from the server. done's JSON: an array of messages. */
@@ -134,8 +133,8 @@ int parley_create_group(parley_client* client, const char* name, size_t name_len
                         size_t member_ids_len, parley_done_fn done, void* user_data);
 int parley_add_members(parley_client* client, const char* conversation_id, size_t len, const char* user_ids_json,
                        size_t user_ids_len, parley_done_fn done, void* user_data);
-int parley_remove_members(parley_client* client, const char* conversation_id, size_t len,
-                          const char* user_ids_json, size_t user_ids_len, parley_done_fn done, void* user_data);
+int parley_remove_members(parley_client* client, const char* conversation_id, size_t len, const char* user_ids_json,
+                          size_t user_ids_len, parley_done_fn done, void* user_data);
 
 /* "d:<a>:<b>" with a < b: the id of the direct conversation of two users. */
 int parley_direct_conversation_id(const char* user_a, size_t a_len, const char* user_b, size_t b_len,

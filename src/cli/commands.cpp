@@ -43,22 +43,30 @@ std::string describe(const MessageRecord& m) {
         std::string action = o.contains("action") ? std::string(o.at("action").as_string().c_str()) : "";
         std::string users;
         if (const auto* ids = o.if_contains("user_ids"); ids && ids->is_array()) {
-          for (const auto& id : ids->get_array()) users += (users.empty() ? "" : ", ") + std::string(id.as_string().c_str());
+          for (const auto& id : ids->get_array())
+            users += (users.empty() ? "" : ", ") + std::string(id.as_string().c_str());
         }
-        if (action == "GROUP_CREATED") what = "created the group" + (users.empty() ? "" : " with " + users);
-        else if (action == "MEMBERS_ADDED") what = "added " + users;
-        else if (action == "MEMBERS_REMOVED") what = "removed " + users;
+        if (action == "GROUP_CREATED")
+          what = "created the group" + (users.empty() ? "" : " with " + users);
+        else if (action == "MEMBERS_ADDED")
+          what = "added " + users;
+        else if (action == "MEMBERS_REMOVED")
+          what = "removed " + users;
       }
     }
     return head + "* " + m.sender_id + " " + what;
   }
-  std::string state = m.state == SendState::kSent ? "" : m.state == SendState::kSending ? "  (sending)" : "  (failed: " + m.error + ")";
+  std::string state = m.state == SendState::kSent      ? ""
+                      : m.state == SendState::kSending ? "  (sending)"
+                                                       : "  (failed: " + m.error + ")";
   return head + m.sender_id + ": " + m.text + state;
 }
 
 void print_message(Output& out, const MessageRecord& m, const char* origin = nullptr) {
-  if (out.json()) out.out(to_json(m, origin));
-  else out.out((m.conversation_id.starts_with("g:") || origin ? m.conversation_id + " " : "") + describe(m));
+  if (out.json())
+    out.out(to_json(m, origin));
+  else
+    out.out((m.conversation_id.starts_with("g:") || origin ? m.conversation_id + " " : "") + describe(m));
 }
 
 // Prints connection trouble to stderr as it happens (the CLI's "cannot reach …, retrying in 4 s").
@@ -106,8 +114,10 @@ int login_common(Context& ctx, const std::string& user, const std::string& passw
   Session s(ctx.server, database_path(ctx.config, user), *ctx.out, trouble_hooks(*ctx.out, ctx.verbose));
   auto result = Session::wait_done<SessionSummary>(
       [&](Done<SessionSummary> done) {
-        if (register_first) s.client().register_and_login(user, password, display, std::move(done));
-        else s.client().login(user, password, std::move(done));
+        if (register_first)
+          s.client().register_and_login(user, password, display, std::move(done));
+        else
+          s.client().login(user, password, std::move(done));
       },
       ctx.timeout);
   if (!result) {
@@ -115,8 +125,8 @@ int login_common(Context& ctx, const std::string& user, const std::string& passw
     return 1;
   }
   if (!*result) {
-    ctx.out->err(std::string("parley: ") + (register_first ? "registration" : "login") + " failed: " +
-                 result->error().message);
+    ctx.out->err(std::string("parley: ") + (register_first ? "registration" : "login") +
+                 " failed: " + result->error().message);
     return 1;
   }
   ctx.config.server = ctx.server;
@@ -179,7 +189,8 @@ int cmd_send(Context& ctx, const std::string& to, const std::string& text) {
   }
   auto outcome = s->wait_send_outcome(*id, ctx.timeout);
   if (!outcome) {
-    ctx.out->err("parley: not sent yet (" + s->last_detail() + "); it stays queued and goes out the next time "
+    ctx.out->err("parley: not sent yet (" + s->last_detail() +
+                 "); it stays queued and goes out the next time "
                  "parley connects");
     if (ctx.out->json()) ctx.out->out(to_json(SendUpdate{conversation, *id, SendState::kSending, 0, ""}));
     return kExitQueued;
@@ -225,7 +236,8 @@ int cmd_chat(Context& ctx, const std::string& to) {
     for (const auto& m : *recent) out.out(describe(m));
     if (!recent->empty() && recent->back().seq) (void)client->mark_read(conversation, recent->back().seq);
   }
-  if (!out.json()) out.err("chatting in " + conversation + "; type a message and press Enter, /quit or Ctrl-D to leave");
+  if (!out.json())
+    out.err("chatting in " + conversation + "; type a message and press Enter, /quit or Ctrl-D to leave");
 
   StopOrInput input;
   std::string line;
@@ -318,8 +330,10 @@ int cmd_search(Context& ctx, const std::string& query, uint32_t limit) {
     return 1;
   }
   for (const auto& m : *found) {
-    if (ctx.out->json()) ctx.out->out(to_json(m));
-    else ctx.out->out(m.conversation_id + " " + describe(m));
+    if (ctx.out->json())
+      ctx.out->out(to_json(m));
+    else
+      ctx.out->out(m.conversation_id + " " + describe(m));
   }
   return 0;
 }
@@ -329,22 +343,30 @@ int cmd_tail(Context& ctx) {
   Output& out = *ctx.out;
   SessionHooks hooks;
   hooks.on_state = [&out](const StateUpdate& u) {
-    if (out.json()) out.out("{\"event\":\"state\",\"state\":" + to_json(u) + "}");
-    else out.err("parley: " + std::string(to_string(u.state)) + ": " + u.detail);
+    if (out.json())
+      out.out("{\"event\":\"state\",\"state\":" + to_json(u) + "}");
+    else
+      out.err("parley: " + std::string(to_string(u.state)) + ": " + u.detail);
   };
   hooks.on_message = [&out](const MessageRecord& m, MessageOrigin o) {
     const char* origin = o == MessageOrigin::kLive ? "live" : "sync";
-    if (out.json()) out.out("{\"event\":\"message\",\"message\":" + to_json(m, origin) + "}");
-    else out.out(m.conversation_id + " " + describe(m));
+    if (out.json())
+      out.out("{\"event\":\"message\",\"message\":" + to_json(m, origin) + "}");
+    else
+      out.out(m.conversation_id + " " + describe(m));
   };
   hooks.on_send = [&out](const SendUpdate& u) {
-    if (out.json()) out.out("{\"event\":\"send\",\"send\":" + to_json(u) + "}");
-    else out.out(u.conversation_id + " your message " + u.client_msg_id + ": " + to_string(u.state) +
-                 (u.seq ? " #" + std::to_string(u.seq) : "") + (u.error.empty() ? "" : " (" + u.error + ")"));
+    if (out.json())
+      out.out("{\"event\":\"send\",\"send\":" + to_json(u) + "}");
+    else
+      out.out(u.conversation_id + " your message " + u.client_msg_id + ": " + to_string(u.state) +
+              (u.seq ? " #" + std::to_string(u.seq) : "") + (u.error.empty() ? "" : " (" + u.error + ")"));
   };
   hooks.on_read = [&out](const std::string& c, uint64_t seq) {
-    if (out.json()) out.out("{\"event\":\"read\",\"conversation_id\":\"" + c + "\",\"read_seq\":" + std::to_string(seq) + "}");
-    else out.out(c + " read up to #" + std::to_string(seq) + " on another device");
+    if (out.json())
+      out.out("{\"event\":\"read\",\"conversation_id\":\"" + c + "\",\"read_seq\":" + std::to_string(seq) + "}");
+    else
+      out.out(c + " read up to #" + std::to_string(seq) + " on another device");
   };
   auto s = open_session(ctx, std::move(hooks));
   if (!s) return 1;
@@ -382,8 +404,10 @@ int cmd_group_members(Context& ctx, bool add, const std::string& group, const st
   }
   auto r = Session::wait_done<uint64_t>(
       [&](Done<uint64_t> done) {
-        if (add) s->client().add_members(group, users, std::move(done));
-        else s->client().remove_members(group, users, std::move(done));
+        if (add)
+          s->client().add_members(group, users, std::move(done));
+        else
+          s->client().remove_members(group, users, std::move(done));
       },
       ctx.timeout);
   if (!r || !*r) {

@@ -26,14 +26,16 @@ int main(int argc, char** argv) {
   using namespace parley::cli;
   block_stop_signals();  // before any thread starts: Ctrl-C reaches the signalfd of chat/tail
 
-  CLI::App app{"parley: chat on a Parley server from the terminal.\n"
-               "Defaults come from <home>/config.toml (server, user); `parley login` writes them."};
+  CLI::App app{
+      "parley: chat on a Parley server from the terminal.\n"
+      "Defaults come from <home>/config.toml (server, user); `parley login` writes them."};
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the subcommand: `parley history bob --json`
   std::string home, server, user;
   bool json = false, verbose = false;
   int timeout_s = 10;
-  app.add_option("--home", home, "directory for config.toml and account data (env PARLEY_HOME; default ~/.config/parley)");
+  app.add_option("--home", home,
+                 "directory for config.toml and account data (env PARLEY_HOME; default ~/.config/parley)");
   app.add_option("--server", server, "server address, ws://HOST:PORT/v1/ws or HOST:PORT (env PARLEY_SERVER)");
   app.add_option("--user", user, "account to act as (env PARLEY_USER; default: the last login)");
   app.add_flag("--json", json, "machine-readable output: one JSON object per line");
@@ -87,7 +89,9 @@ int main(int argc, char** argv) {
   try {
     Context ctx;
     ctx.config = load_config(home);
-    ctx.server = !server.empty() ? server : env_or("PARLEY_SERVER", ctx.config.server.empty() ? kDefaultServer : ctx.config.server);
+    ctx.server = !server.empty()
+                     ? server
+                     : env_or("PARLEY_SERVER", ctx.config.server.empty() ? kDefaultServer : ctx.config.server);
     ctx.user = !user.empty() ? user : env_or("PARLEY_USER", ctx.config.user);
     ctx.out = &out;
     ctx.timeout = std::chrono::seconds(timeout_s);

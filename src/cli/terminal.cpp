@@ -86,8 +86,10 @@ StopOrInput::Event StopOrInput::next(std::string& line, std::optional<std::chron
     if (count == 2 && (fds[1].revents & (POLLIN | POLLHUP))) {
       char chunk[4096];
       ssize_t got = ::read(STDIN_FILENO, chunk, sizeof chunk);
-      if (got <= 0) eof_ = true;
-      else buffer_.append(chunk, static_cast<size_t>(got));
+      if (got <= 0)
+        eof_ = true;
+      else
+        buffer_.append(chunk, static_cast<size_t>(got));
     }
   }
 }

@@ -20,7 +20,8 @@ class StopOrInput {
   ~StopOrInput();
   enum class Event { kLine, kEndOfInput, kStopSignal, kTimeout };
   // Waits for a full line on stdin (returned in `line`), end of input, or a stop signal.
-  Event next(std::string& line, std::optional<std::chrono::milliseconds> timeout = std::nullopt, bool watch_stdin = true);
+  Event next(std::string& line, std::optional<std::chrono::milliseconds> timeout = std::nullopt,
+             bool watch_stdin = true);
 
  private:
   int signal_fd_ = -1;

@@ -107,19 +107,30 @@ bool parse_options(const std::string& text, parley::ClientOptions& o, std::strin
       return true;
     };
     bool ok;
-    if (key == "server_url") ok = as_text(o.server_url);
-    else if (key == "database_path") ok = as_text(o.database_path);
-    else if (key == "device_id") ok = as_text(o.device_id);
-    else if (key == "platform") ok = as_text(o.platform);
-    else if (key == "heartbeat_min_ms") ok = as_ms(o.heartbeat_min);
-    else if (key == "heartbeat_max_ms") ok = as_ms(o.heartbeat_max);
-    else if (key == "request_timeout_ms") ok = as_ms(o.request_timeout);
-    else if (key == "backoff_min_ms") ok = as_ms(o.backoff_min);
-    else if (key == "backoff_max_ms") ok = as_ms(o.backoff_max);
+    if (key == "server_url")
+      ok = as_text(o.server_url);
+    else if (key == "database_path")
+      ok = as_text(o.database_path);
+    else if (key == "device_id")
+      ok = as_text(o.device_id);
+    else if (key == "platform")
+      ok = as_text(o.platform);
+    else if (key == "heartbeat_min_ms")
+      ok = as_ms(o.heartbeat_min);
+    else if (key == "heartbeat_max_ms")
+      ok = as_ms(o.heartbeat_max);
+    else if (key == "request_timeout_ms")
+      ok = as_ms(o.request_timeout);
+    else if (key == "backoff_min_ms")
+      ok = as_ms(o.backoff_min);
+    else if (key == "backoff_max_ms")
+      ok = as_ms(o.backoff_max);
     else if (key == "max_outbox") {
       ok = v.is_int64() && v.get_int64() > 0;
-      if (ok) o.max_outbox = static_cast<size_t>(v.get_int64());
-      else error = "option max_outbox must be a positive integer";
+      if (ok)
+        o.max_outbox = static_cast<size_t>(v.get_int64());
+      else
+        error = "option max_outbox must be a positive integer";
     } else {
       error = "unknown option " + std::string(key);
       ok = false;
@@ -314,7 +325,8 @@ int parley_cancel(parley_client* c, const char* id, size_t len, parley_string* e
 
 int parley_mark_read(parley_client* c, const char* conversation_id, size_t len, uint64_t seq, parley_string* error) {
   PARLEY_REQUIRE_CLIENT(c, error);
-  return guard(error, [&]() -> int { return result_status(c->client->mark_read(view(conversation_id, len), seq), error); });
+  return guard(error,
+               [&]() -> int { return result_status(c->client->mark_read(view(conversation_id, len), seq), error); });
 }
 
 int parley_conversations(parley_client* c, parley_string* json_out, parley_string* error) {
@@ -346,14 +358,13 @@ int parley_search(parley_client* c, const char* query, size_t len, uint32_t limi
   });
 }
 
-int parley_load_history(parley_client* c, const char* conversation_id, size_t len, uint64_t before_seq,
-                        uint32_t limit, parley_done_fn done, void* user_data) {
+int parley_load_history(parley_client* c, const char* conversation_id, size_t len, uint64_t before_seq, uint32_t limit,
+                        parley_done_fn done, void* user_data) {
   PARLEY_REQUIRE_CLIENT(c, nullptr);
   return guard(nullptr, [&]() -> int {
     c->client->load_history(view(conversation_id, len), before_seq, limit,
-                            adapt<std::vector<parley::MessageRecord>>(done, user_data, [](const auto& v) {
-                              return parley::sdk::to_json_array(v);
-                            }));
+                            adapt<std::vector<parley::MessageRecord>>(
+                                done, user_data, [](const auto& v) { return parley::sdk::to_json_array(v); }));
     return PARLEY_OK;
   });
 }
@@ -367,10 +378,9 @@ int parley_create_group(parley_client* c, const char* name, size_t name_len, con
     if (member_ids_json && !parse_id_list(member_ids_json, member_ids_len, members, problem)) {
       return PARLEY_ERR_BAD_ARGUMENT;
     }
-    c->client->create_group(view(name, name_len), std::move(members),
-                            adapt<parley::ConversationRecord>(done, user_data, [](const auto& r) {
-                              return parley::sdk::to_json(r);
-                            }));
+    c->client->create_group(
+        view(name, name_len), std::move(members),
+        adapt<parley::ConversationRecord>(done, user_data, [](const auto& r) { return parley::sdk::to_json(r); }));
     return PARLEY_OK;
   });
 }
@@ -383,8 +393,10 @@ static int change_members(bool add, parley_client* c, const char* conversation_i
     std::string problem;
     if (!parse_id_list(user_ids_json, user_ids_len, users, problem)) return PARLEY_ERR_BAD_ARGUMENT;
     auto cb = adapt<uint64_t>(done, user_data, [](uint64_t seq) { return "{\"seq\":" + std::to_string(seq) + "}"; });
-    if (add) c->client->add_members(view(conversation_id, len), std::move(users), std::move(cb));
-    else c->client->remove_members(view(conversation_id, len), std::move(users), std::move(cb));
+    if (add)
+      c->client->add_members(view(conversation_id, len), std::move(users), std::move(cb));
+    else
+      c->client->remove_members(view(conversation_id, len), std::move(users), std::move(cb));
     return PARLEY_OK;
   });
 }

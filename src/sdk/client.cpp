@@ -12,23 +12,34 @@ namespace parley {
 
 const char* to_string(ConnectionState state) {
   switch (state) {
-    case ConnectionState::kLoggedOut: return "logged_out";
-    case ConnectionState::kOffline: return "offline";
-    case ConnectionState::kConnecting: return "connecting";
-    case ConnectionState::kSyncing: return "syncing";
-    case ConnectionState::kConnected: return "connected";
-    case ConnectionState::kKicked: return "kicked";
-    case ConnectionState::kTokenExpired: return "token_expired";
-    case ConnectionState::kAuthFailed: return "auth_failed";
+    case ConnectionState::kLoggedOut:
+      return "logged_out";
+    case ConnectionState::kOffline:
+      return "offline";
+    case ConnectionState::kConnecting:
+      return "connecting";
+    case ConnectionState::kSyncing:
+      return "syncing";
+    case ConnectionState::kConnected:
+      return "connected";
+    case ConnectionState::kKicked:
+      return "kicked";
+    case ConnectionState::kTokenExpired:
+      return "token_expired";
+    case ConnectionState::kAuthFailed:
+      return "auth_failed";
   }
   return "unknown";
 }
 
 const char* to_string(SendState state) {
   switch (state) {
-    case SendState::kSending: return "sending";
-    case SendState::kSent: return "sent";
-    case SendState::kFailed: return "failed";
+    case SendState::kSending:
+      return "sending";
+    case SendState::kSent:
+      return "sent";
+    case SendState::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -74,13 +85,14 @@ ClientResult<std::unique_ptr<Client>> Client::create(ClientOptions options, Clie
   if (!sdk::parse_server_url(options.server_url, address, url_error)) {
     return std::unexpected(ClientError{kErrorBadArgument, url_error});
   }
-  if (options.platform.empty() || options.platform == "PLATFORM_UNSPECIFIED" ||
-      !parley::v1::Platform_IsValid([&] {
+  if (options.platform.empty() || options.platform == "PLATFORM_UNSPECIFIED" || !parley::v1::Platform_IsValid([&] {
         parley::v1::Platform p = parley::v1::PLATFORM_UNSPECIFIED;
         return parley::v1::Platform_Parse(options.platform, &p) ? static_cast<int>(p) : -1;
       }())) {
-    return std::unexpected(ClientError{kErrorBadArgument, "platform must be one of IOS, ANDROID, WEB, WINDOWS, "
-                                                          "MACOS, LINUX, BOT; got '" + options.platform + "'"});
+    return std::unexpected(ClientError{kErrorBadArgument,
+                                       "platform must be one of IOS, ANDROID, WEB, WINDOWS, "
+                                       "MACOS, LINUX, BOT; got '" +
+                                           options.platform + "'"});
   }
   if (options.heartbeat_min.count() <= 0 || options.request_timeout.count() <= 0 || options.backoff_min.count() <= 0) {
     return std::unexpected(ClientError{kErrorBadArgument, "heartbeat, timeout and backoff durations must be positive"});
@@ -127,7 +139,8 @@ void Client::start() {
 }
 
 void Client::login(std::string user_id, std::string password, Done<SessionSummary> done) {
-  impl_->post([core = impl_->core.get(), c = sdk::ClientCore::Credentials{std::move(user_id), std::move(password), "", false},
+  impl_->post([core = impl_->core.get(),
+               c = sdk::ClientCore::Credentials{std::move(user_id), std::move(password), "", false},
                done = std::move(done)]() mutable { core->login(std::move(c), std::move(done)); });
 }
 
@@ -192,8 +205,10 @@ ClientResult<MessageRecord> Client::find_message(const std::string& client_msg_i
 
 void Client::load_history(std::string conversation_id, uint64_t before_seq, uint32_t limit,
                           Done<std::vector<MessageRecord>> done) {
-  impl_->post([core = impl_->core.get(), c = std::move(conversation_id), before_seq, limit,
-               done = std::move(done)]() mutable { core->load_history(std::move(c), before_seq, limit, std::move(done)); });
+  impl_->post(
+      [core = impl_->core.get(), c = std::move(conversation_id), before_seq, limit, done = std::move(done)]() mutable {
+        core->load_history(std::move(c), before_seq, limit, std::move(done));
+      });
 }
 
 ClientResult<void> Client::mark_read(const std::string& conversation_id, uint64_t seq) {
@@ -201,18 +216,22 @@ ClientResult<void> Client::mark_read(const std::string& conversation_id, uint64_
 }
 
 void Client::create_group(std::string name, std::vector<std::string> member_ids, Done<ConversationRecord> done) {
-  impl_->post([core = impl_->core.get(), name = std::move(name), m = std::move(member_ids),
-               done = std::move(done)]() mutable { core->create_group(std::move(name), std::move(m), std::move(done)); });
+  impl_->post(
+      [core = impl_->core.get(), name = std::move(name), m = std::move(member_ids), done = std::move(done)]() mutable {
+        core->create_group(std::move(name), std::move(m), std::move(done));
+      });
 }
 
 void Client::add_members(std::string conversation_id, std::vector<std::string> user_ids, Done<uint64_t> done) {
-  impl_->post([core = impl_->core.get(), c = std::move(conversation_id), u = std::move(user_ids),
-               done = std::move(done)]() mutable { core->change_members(true, std::move(c), std::move(u), std::move(done)); });
+  impl_->post(
+      [core = impl_->core.get(), c = std::move(conversation_id), u = std::move(user_ids),
+       done = std::move(done)]() mutable { core->change_members(true, std::move(c), std::move(u), std::move(done)); });
 }
 
 void Client::remove_members(std::string conversation_id, std::vector<std::string> user_ids, Done<uint64_t> done) {
-  impl_->post([core = impl_->core.get(), c = std::move(conversation_id), u = std::move(user_ids),
-               done = std::move(done)]() mutable { core->change_members(false, std::move(c), std::move(u), std::move(done)); });
+  impl_->post(
+      [core = impl_->core.get(), c = std::move(conversation_id), u = std::move(user_ids),
+       done = std::move(done)]() mutable { core->change_members(false, std::move(c), std::move(u), std::move(done)); });
 }
 
 std::string Client::direct_conversation_id(const std::string& user_a, const std::string& user_b) {

@@ -107,7 +107,7 @@ class ClientCore {
   struct PullJob {
     std::string conversation_id;
     uint64_t after_seq = 0;
-    uint64_t before_seq = 0;  // 0: no upper bound
+    uint64_t before_seq = 0;   // 0: no upper bound
     bool newest_page = false;  // one page below before_seq instead of everything after after_seq
     bool for_sync = false;
   };

@@ -188,9 +188,10 @@ void ClientCore::login(Credentials credentials, Done<SessionSummary> done) {
   {
     std::lock_guard lock(me_mutex_);
     if (!me_.empty() && me_ != credentials.user_id) {
-      complete(done, ClientResult<SessionSummary>(std::unexpected(ClientError{
-                         kErrorBadArgument, "this database belongs to " + me_ + "; use another one for " +
-                                                credentials.user_id})));
+      complete(
+          done,
+          ClientResult<SessionSummary>(std::unexpected(ClientError{
+              kErrorBadArgument, "this database belongs to " + me_ + "; use another one for " + credentials.user_id})));
       return;
     }
   }
@@ -460,7 +461,8 @@ void ClientCore::request(v1::ClientFrame frame, ReplyHandler handler, std::optio
   if (!transport_->send(protocol::encode(frame, protocol::Encoding::kBinary))) {
     return fail_later(kErrorOffline, "the connection's send queue is full");
   }
-  pending_[id] = Pending{std::move(handler), std::chrono::steady_clock::now() + timeout.value_or(options_.request_timeout)};
+  pending_[id] =
+      Pending{std::move(handler), std::chrono::steady_clock::now() + timeout.value_or(options_.request_timeout)};
 }
 
 void ClientCore::fail_pending(int code, const std::string& message) {

@@ -47,8 +47,8 @@ ClientResult<std::string> ClientCore::send_text(const std::string& conversation_
   row.created_ms = wall_ms();
   auto added = guarded([&]() -> ClientResult<void> {
     if (store_->outbox_unsent_count() >= options_.max_outbox) {
-      return std::unexpected(ClientError{kErrorOutboxFull, std::to_string(options_.max_outbox) +
-                                                               " messages are waiting to be sent already"});
+      return std::unexpected(ClientError{
+          kErrorOutboxFull, std::to_string(options_.max_outbox) + " messages are waiting to be sent already"});
     }
     store_->add_outbox(row);
     return {};
@@ -80,7 +80,8 @@ ClientResult<void> ClientCore::resend(const std::string& client_msg_id) {
 ClientResult<void> ClientCore::cancel(const std::string& client_msg_id) {
   auto row = guarded([&] { return store_->outbox_row(client_msg_id); });
   if (!row) return std::unexpected(row.error());
-  if (!*row) return std::unexpected(ClientError{kErrorBadArgument, "no unsent message with client_msg_id " + client_msg_id});
+  if (!*row)
+    return std::unexpected(ClientError{kErrorBadArgument, "no unsent message with client_msg_id " + client_msg_id});
   auto in_flight = sending_.find((*row)->conversation_id);
   if (in_flight != sending_.end() && in_flight->second == client_msg_id) {
     return std::unexpected(ClientError{kErrorBadArgument, "the message is being sent right now"});

@@ -8,8 +8,8 @@
 namespace parley::sdk {
 namespace {
 
-constexpr uint32_t kPullPage = 100;       // messages per pull request (the server caps it at max_pull_limit)
-constexpr uint64_t kNewestPage = 100;     // a conversation further behind than this gets its newest page only
+constexpr uint32_t kPullPage = 100;    // messages per pull request (the server caps it at max_pull_limit)
+constexpr uint64_t kNewestPage = 100;  // a conversation further behind than this gets its newest page only
 constexpr int kMaxConcurrentPulls = 4;
 constexpr size_t kMaxQueuedPulls = 10000;
 constexpr int kMaxPagesPerJob = 1000;
@@ -193,10 +193,9 @@ void ClientCore::handle_event(const v1::Event& event) {
         store_->erase_meta(kMetaToken);
         store_->erase_meta(kMetaRefreshToken);
       });
-      enter_terminal(kicked.reason() == v1::KickedEvent::EXPIRED ? ConnectionState::kTokenExpired
-                                                                 : ConnectionState::kKicked,
-                     "signed out by the server (" + v1::KickedEvent::Reason_Name(kicked.reason()) +
-                         "): " + kicked.message());
+      enter_terminal(
+          kicked.reason() == v1::KickedEvent::EXPIRED ? ConnectionState::kTokenExpired : ConnectionState::kKicked,
+          "signed out by the server (" + v1::KickedEvent::Reason_Name(kicked.reason()) + "): " + kicked.message());
       break;
     }
     case v1::Event::KIND_NOT_SET:
@@ -216,7 +215,8 @@ void ClientCore::on_pushed_message(const v1::Message& message) {
 
 bool ClientCore::store_message(const v1::Message& message, std::optional<MessageOrigin> origin) {
   std::optional<OutboxRow> ours;
-  if (message.sender_id() == me_ && !message.client_msg_id().empty()) ours = store_->outbox_row(message.client_msg_id());
+  if (message.sender_id() == me_ && !message.client_msg_id().empty())
+    ours = store_->outbox_row(message.client_msg_id());
   bool is_new;
   {
     Transaction tx(store_->db());
@@ -226,8 +226,8 @@ bool ClientCore::store_message(const v1::Message& message, std::optional<Message
   }
   if (ours) {
     // Our own message came back before (or instead of) its ack: it was sent.
-    emit([cb = callbacks_, u = SendUpdate{message.conversation_id(), message.client_msg_id(), SendState::kSent,
-                                          message.seq(), ""}] {
+    emit([cb = callbacks_,
+          u = SendUpdate{message.conversation_id(), message.client_msg_id(), SendState::kSent, message.seq(), ""}] {
       if (cb->on_send) cb->on_send(u);
     });
   } else if (is_new && origin) {
@@ -386,8 +386,10 @@ void ClientCore::change_members(bool add, std::string conversation_id, std::vect
     r->set_conversation_id(conversation_id);
     for (auto& id : user_ids) r->add_user_ids(id);
   };
-  if (add) fill(frame.mutable_add_members());
-  else fill(frame.mutable_remove_members());
+  if (add)
+    fill(frame.mutable_add_members());
+  else
+    fill(frame.mutable_remove_members());
   request(std::move(frame), [this, add, conversation_id, done = std::move(done)](Reply reply) mutable {
     if (!reply) return complete(done, ClientResult<uint64_t>(std::unexpected(reply.error())));
     uint64_t seq = add ? reply->add_members().seq() : reply->remove_members().seq();

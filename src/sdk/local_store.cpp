@@ -139,7 +139,8 @@ bool LocalStore::insert_message(const v1::Message& m, const std::string& me) {
   if (db_->changes() == 0) return false;
 
   ensure_conversation(m.conversation_id());
-  std::string preview = m.kind() == v1::SYSTEM ? "[" + v1::SystemEvent::Action_Name(m.system().action()) + "]" : m.text();
+  std::string preview =
+      m.kind() == v1::SYSTEM ? "[" + v1::SystemEvent::Action_Name(m.system().action()) + "]" : m.text();
   db_->stmt(
          "UPDATE conversations SET max_seq = MAX(max_seq, ?2), "
          "last_text = CASE WHEN ?2 >= last_seq THEN ?3 ELSE last_text END, "
@@ -166,10 +167,14 @@ bool LocalStore::insert_message(const v1::Message& m, const std::string& me) {
             .bind(m.conversation_id(), user)
             .run();
       } else if (removes) {
-        db_->stmt("DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2").bind(m.conversation_id(), user).run();
+        db_->stmt("DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2")
+            .bind(m.conversation_id(), user)
+            .run();
       }
       if (user == me && (adds || removes)) {
-        db_->stmt("UPDATE conversations SET active = ?2 WHERE conversation_id = ?1").bind(m.conversation_id(), adds).run();
+        db_->stmt("UPDATE conversations SET active = ?2 WHERE conversation_id = ?1")
+            .bind(m.conversation_id(), adds)
+            .run();
       }
     }
   }
@@ -361,8 +366,9 @@ OutboxRow outbox_from_row(const Statement& s) {
 }  // namespace
 
 std::vector<OutboxRow> LocalStore::outbox_sending(size_t limit) {
-  static const std::string sql = std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE state = " +
-                                 std::to_string(static_cast<int>(SendState::kSending)) + " ORDER BY id LIMIT ?1";
+  static const std::string sql = std::string("SELECT ") + kOutboxColumns +
+                                 " FROM outbox WHERE state = " + std::to_string(static_cast<int>(SendState::kSending)) +
+                                 " ORDER BY id LIMIT ?1";
   auto& s = db_->stmt(sql.c_str());
   s.bind(static_cast<int64_t>(limit));
   std::vector<OutboxRow> out;

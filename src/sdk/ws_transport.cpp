@@ -70,9 +70,8 @@ class BeastTransport final : public Transport, public std::enable_shared_from_th
     if (state_ != State::kOpening) return;
     if (ec) return fail_open(ec.message());
     beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ec);
-    ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-      req.set(beast::http::field::user_agent, "libparley");
-    }));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::request_type& req) { req.set(beast::http::field::user_agent, "libparley"); }));
     ws_.async_handshake(address_.host + ":" + address_.port, address_.target,
                         beast::bind_front_handler(&BeastTransport::on_handshake, shared_from_this()));
   }
@@ -98,9 +97,7 @@ class BeastTransport final : public Transport, public std::enable_shared_from_th
     if (callbacks_.on_open) callbacks_.on_open(reason);
   }
 
-  void read_next() {
-    ws_.async_read(in_, beast::bind_front_handler(&BeastTransport::on_read, shared_from_this()));
-  }
+  void read_next() { ws_.async_read(in_, beast::bind_front_handler(&BeastTransport::on_read, shared_from_this())); }
 
   void on_read(beast::error_code ec, size_t) {
     if (state_ != State::kOpen) return;

@@ -28,8 +28,9 @@ using namespace std::chrono_literals;
 class Parley {
  public:
   Parley(const std::string& home, uint16_t port, std::vector<std::string> args) {
-    std::vector<std::string> argv_s = {PARLEY_CLI_PATH, "--home", home, "--server",
-                                       "ws://127.0.0.1:" + std::to_string(port) + "/v1/ws", "--timeout", "20"};
+    std::vector<std::string> argv_s = {
+        PARLEY_CLI_PATH, "--home", home, "--server", "ws://127.0.0.1:" + std::to_string(port) + "/v1/ws",
+        "--timeout",     "20"};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
     int in[2], out[2], err[2];
     if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) throw std::runtime_error("pipe");
@@ -57,7 +58,8 @@ class Parley {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
     }
-    for (int fd : {stdin_, stdout_, stderr_}) if (fd >= 0) ::close(fd);
+    for (int fd : {stdin_, stdout_, stderr_})
+      if (fd >= 0) ::close(fd);
   }
 
   void write_line(const std::string& line) {

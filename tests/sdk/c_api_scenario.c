@@ -78,12 +78,12 @@ static int auth_finished(struct recorder* r) { return r->auth_done; }
 static int one_sent(struct recorder* r) { return r->sent >= 1; }
 static int got_hello(struct recorder* r) { return strstr(r->last_message, "hello from C") != NULL; }
 
-#define CHECK(cond, what)                                     \
-  do {                                                        \
-    if (!(cond)) {                                            \
+#define CHECK(cond, what)                                             \
+  do {                                                                \
+    if (!(cond)) {                                                    \
       snprintf(failure, failure_len, "%s (line %d)", what, __LINE__); \
-      goto out;                                               \
-    }                                                         \
+      goto out;                                                       \
+    }                                                                 \
   } while (0)
 
 static parley_client* open_client(const char* url, const char* db, struct recorder* r) {
@@ -100,8 +100,8 @@ static parley_client* open_client(const char* url, const char* db, struct record
   return c;
 }
 
-int parley_c_scenario(const char* url, const char* dir, const char* alice_token, const char* bob_token,
-                      char* failure, size_t failure_len) {
+int parley_c_scenario(const char* url, const char* dir, const char* alice_token, const char* bob_token, char* failure,
+                      size_t failure_len) {
   int result = 1;
   struct recorder a = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, {0}};
   struct recorder b = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, {0}};

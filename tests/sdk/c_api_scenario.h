@@ -6,8 +6,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-int parley_c_scenario(const char* url, const char* dir, const char* alice_token, const char* bob_token,
-                      char* failure, size_t failure_len);
+int parley_c_scenario(const char* url, const char* dir, const char* alice_token, const char* bob_token, char* failure,
+                      size_t failure_len);
 #ifdef __cplusplus
 }
 #endif

@@ -260,7 +260,8 @@ TEST(SdkClient, TwoInstancesOfOneUserStayInSync) {
   auto texts_of = [](Client& c) {
     std::vector<std::string> out;
     auto m = c.messages("d:alice:bob", 0, 100);
-    if (m) for (const auto& r : *m) out.push_back(std::to_string(r.seq) + " " + r.text);
+    if (m)
+      for (const auto& r : *m) out.push_back(std::to_string(r.seq) + " " + r.text);
     return out;
   };
   const std::vector<std::string> expected = {"1 from bob 1", "2 from phone", "3 from laptop", "4 from bob 2",

@@ -69,10 +69,12 @@ TEST(SdkConnection, AServerThatStopsAnsweringIsDetectedAndLeft) {
   pid_t pid = server_pid(server);
   ASSERT_GT(pid, 0);
   ::kill(pid, SIGSTOP);  // the socket stays open; nothing answers
-  bool detected = r.wait([&] {
-    return !r.states.empty() && r.states.back() == ConnectionState::kOffline &&
-           r.last_detail.find("did not answer") != std::string::npos;
-  }, 10s);
+  bool detected = r.wait(
+      [&] {
+        return !r.states.empty() && r.states.back() == ConnectionState::kOffline &&
+               r.last_detail.find("did not answer") != std::string::npos;
+      },
+      10s);
   ::kill(pid, SIGCONT);
   ASSERT_TRUE(detected) << r.locked([&] { return r.last_detail; });
   ASSERT_TRUE(r.wait_state(ConnectionState::kConnected, 20s));
@@ -152,11 +154,13 @@ TEST(SdkConnection, AShortLivedSessionIsRenewedOnTheLiveConnection) {
   ASSERT_TRUE(registered.get_future().get());
   ASSERT_TRUE(r.wait_state(ConnectionState::kConnected));
   // Without renewal the server kicks the connection (EXPIRED) after 2 s and the client has to reconnect.
-  bool dropped = r.wait([&] {
-    return std::any_of(r.states.begin(), r.states.end(), [](ConnectionState s) {
-      return s == ConnectionState::kOffline || s == ConnectionState::kTokenExpired || s == ConnectionState::kKicked;
-    });
-  }, 5s);
+  bool dropped = r.wait(
+      [&] {
+        return std::any_of(r.states.begin(), r.states.end(), [](ConnectionState s) {
+          return s == ConnectionState::kOffline || s == ConnectionState::kTokenExpired || s == ConnectionState::kKicked;
+        });
+      },
+      5s);
   EXPECT_FALSE(dropped) << r.locked([&] { return r.last_detail; });
   auto id = client->send_text("d:alice:alice2", "still here");
   ASSERT_TRUE(id);

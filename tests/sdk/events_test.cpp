@@ -97,8 +97,8 @@ TEST(SdkEvents, UnknownEventKindsAndGarbageFramesAreIgnored) {
 
   v1::ServerFrame future;
   future.mutable_event()->GetReflection()->MutableUnknownFields(future.mutable_event())->AddVarint(77, 1);
-  server.send(future);                   // an event kind from a newer server
-  server.send_raw("\xff\xff\xff\xff");   // not a ServerFrame at all
+  server.send(future);                  // an event kind from a newer server
+  server.send_raw("\xff\xff\xff\xff");  // not a ServerFrame at all
   auto newer = message(1);
   newer.set_kind(static_cast<v1::MessageKind>(9));  // a message kind from a newer server
   newer.GetReflection()->MutableUnknownFields(&newer)->AddLengthDelimited(40, "reactions");

@@ -105,7 +105,8 @@ TEST(SdkLocalStore, OutboxKeepsInsertionOrderAndSurvivesReopening) {
   {
     auto store = LocalStore::open(dir.file("a.db"));
     for (int i = 0; i < 3; ++i) {
-      store->add_outbox(OutboxRow{0, "c" + std::to_string(i), "d:a:b", "t" + std::to_string(i), SendState::kSending, "", 1});
+      store->add_outbox(
+          OutboxRow{0, "c" + std::to_string(i), "d:a:b", "t" + std::to_string(i), SendState::kSending, "", 1});
     }
     store->set_outbox_state("c1", SendState::kFailed, "TOO_LARGE");
     store->set_meta(kMetaSyncCursor, "42");
@@ -188,8 +189,8 @@ TEST(SdkRecords, Utf8ValidationRejectsMalformedSequences) {
   EXPECT_TRUE(is_valid_utf8("plain"));
   EXPECT_TRUE(is_valid_utf8("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80"));
   EXPECT_FALSE(is_valid_utf8("\xc3"));
-  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong
-  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));      // overlong
+  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));  // surrogate
   EXPECT_FALSE(is_valid_utf8("\xff"));
 }
 

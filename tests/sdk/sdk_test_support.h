@@ -25,7 +25,12 @@ class Recorder {
  public:
   ClientCallbacks callbacks() {
     ClientCallbacks cb;
-    cb.on_state = [this](const StateUpdate& u) { add([&] { states.push_back(u.state); last_detail = u.detail; }); };
+    cb.on_state = [this](const StateUpdate& u) {
+      add([&] {
+        states.push_back(u.state);
+        last_detail = u.detail;
+      });
+    };
     cb.on_message = [this](const MessageRecord& m, MessageOrigin o) {
       add([&] {
         messages.push_back(m);
