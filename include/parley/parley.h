@@ -16,8 +16,9 @@
  * - Callbacks (parley_callbacks and parley_done_fn) run on the client's thread, one at a time, never inside a
  *   call into the API. They may call any function except parley_client_destroy on their own client. Views
  *   passed to callbacks are valid only during the call.
- * - Functions taking a parley_done_fn return at once; `done` runs exactly once (also when the client is
- *   destroyed first: then with PARLEY_ERR_STOPPED).
+ * - Functions taking a parley_done_fn return at once. When they return PARLEY_OK, `done` (if not NULL) runs
+ *   exactly once later (also when the client is destroyed first: then with PARLEY_ERR_STOPPED); when they
+ *   return an error, it never runs.
  */
 #ifndef PARLEY_PARLEY_H
 #define PARLEY_PARLEY_H
