@@ -117,8 +117,9 @@ class ClientCore {
   void pull_finished(const PullJob& job);
   void handle_event(const v1::Event& event);
   void on_pushed_message(const v1::Message& message);
-  // Stores a message; reports it (on_message, or on_send when it is one of ours still in the outbox). True when new.
-  bool store_message(const v1::Message& message, std::optional<MessageOrigin> origin);
+  // Stores a message and reports it: on_send (kSent) when it is one of ours from the outbox (or `acked_here`:
+  // the caller holds its ack), else on_message when new and `origin` is set. True when new.
+  bool store_message(const v1::Message& message, std::optional<MessageOrigin> origin, bool acked_here = false);
   // A message at `seq` arrived while `stored_max` was the newest stored: pull what lies between.
   void check_gap(const std::string& conversation_id, uint64_t stored_max, uint64_t seq);
   void flush_pending_reads();

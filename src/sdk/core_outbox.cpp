@@ -113,7 +113,6 @@ void ClientCore::pump_outbox() {
 }
 
 void ClientCore::on_send_reply(const OutboxRow& row, Reply reply) {
-  sending_.erase(row.conversation_id);
   if (reply) {
     const auto& ack = reply->send_message();
     v1::Message message;
@@ -126,8 +125,10 @@ void ClientCore::on_send_reply(const OutboxRow& row, Reply reply) {
     message.set_kind(v1::TEXT);
     message.set_text(row.text);
     auto stored_max = guarded([&] { return store_->max_stored_seq(row.conversation_id); });
-    // store_message reports kSent when the outbox still holds the row (it may have come back through a pull).
-    auto ok = guarded([&] { store_message(message, std::nullopt); });
+    // Reports kSent even when another process on this database (or a pull) already moved the row out of the
+    // outbox: this send's caller waits for its ack.
+    auto ok = guarded([&] { store_message(message, std::nullopt, true); });
+    sending_.erase(row.conversation_id);
     if (!ok) {
       link_down("cannot store a sent message: " + ok.error().message);
       return;
@@ -137,6 +138,7 @@ void ClientCore::on_send_reply(const OutboxRow& row, Reply reply) {
     pump_outbox();
     return;
   }
+  sending_.erase(row.conversation_id);
   const ClientError& error = reply.error();
   if (error.code == kErrorOffline || error.code == kErrorStopped) return;  // resent after the reconnect
   if (retriable(error.code)) {

@@ -213,7 +213,7 @@ void ClientCore::on_pushed_message(const v1::Message& message) {
   check_gap(message.conversation_id(), *stored_max, message.seq());
 }
 
-bool ClientCore::store_message(const v1::Message& message, std::optional<MessageOrigin> origin) {
+bool ClientCore::store_message(const v1::Message& message, std::optional<MessageOrigin> origin, bool acked_here) {
   std::optional<OutboxRow> ours;
   if (message.sender_id() == me_ && !message.client_msg_id().empty())
     ours = store_->outbox_row(message.client_msg_id());
@@ -224,8 +224,11 @@ bool ClientCore::store_message(const v1::Message& message, std::optional<Message
     is_new = store_->insert_message(message, me_);
     tx.commit();
   }
-  if (ours) {
-    // Our own message came back before (or instead of) its ack: it was sent.
+  auto in_flight = sending_.find(message.conversation_id());
+  bool awaiting_ack = in_flight != sending_.end() && in_flight->second == message.client_msg_id();
+  if (acked_here || (ours && !awaiting_ack)) {
+    // Sent: reported once per client, by the ack when this client has the send in flight, else by whichever
+    // copy of the message arrives first (a pull after a lost ack, or a restart).
     emit([cb = callbacks_,
           u = SendUpdate{message.conversation_id(), message.client_msg_id(), SendState::kSent, message.seq(), ""}] {
       if (cb->on_send) cb->on_send(u);

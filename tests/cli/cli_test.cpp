@@ -195,6 +195,25 @@ TEST(Cli, TwoParleyProcessesChatWithEachOther) {
   EXPECT_NE(out.find("bob: fine, thanks"), std::string::npos) << out;
 }
 
+// `parley tail` and `parley send` of one account at the same time share its database: the send still gets
+// its own ack and reports it.
+TEST(Cli, SendWhileTailRunsForTheSameAccount) {
+  ServerProcess server;
+  TempHome tmp;
+  std::string out, err;
+  ASSERT_EQ(run(tmp / "a", server.port(), {"register", "alice", "--password", "alice-pass-1"}, &out, &err), 0) << err;
+  ASSERT_EQ(run(tmp / "b", server.port(), {"register", "bob", "--password", "bob-pass-123"}, &out, &err), 0) << err;
+  Parley tail(tmp / "a", server.port(), {"tail", "--json"});
+  ASSERT_TRUE(tail.wait_output("\"state\":\"connected\"")) << tail.out();
+  for (int i = 0; i < 5; ++i) {
+    const std::string text = "concurrent " + std::to_string(i);
+    ASSERT_EQ(run(tmp / "a", server.port(), {"send", "bob", text}, &out, &err), 0) << err;
+    EXPECT_NE(out.find("sent #" + std::to_string(i + 1)), std::string::npos) << out;
+  }
+  tail.signal(SIGINT);
+  EXPECT_EQ(tail.wait_exit(), 0);
+}
+
 TEST(Cli, ErrorsSayWhatIsWrong) {
   ServerProcess server;
   TempHome tmp;
