@@ -457,6 +457,43 @@ TEST(SdkClient, SignedOutByTheServerStopsRetrying) {
   ASSERT_TRUE(a2.wait_state(ConnectionState::kLoggedOut));
 }
 
+TEST(SdkClient, LogoutEndsTheSessionOnTheServerAndKeepsLocalData) {
+  ServerProcess server;
+  TempDir dir;
+  Recorder a;
+  auto alice = make_client(fast_options(server.port(), dir.file("alice.db"), "a1"), a);
+  std::promise<bool> registered;
+  alice->register_and_login("alice", "alice-pass-1", "", [&](auto r) { registered.set_value(r.has_value()); });
+  ASSERT_TRUE(registered.get_future().get());
+  ASSERT_TRUE(a.wait_state(ConnectionState::kConnected));
+  admin_user_token(server.port(), "bob", "b1");
+  auto id = alice->send_text("d:alice:bob", "before logout");
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(a.wait([&] { return a.sent.contains(*id); }));
+  std::promise<ClientResult<void>> done;
+  alice->logout([&](ClientResult<void> r) { done.set_value(std::move(r)); });
+  ASSERT_TRUE(done.get_future().get());
+  ASSERT_TRUE(a.wait_state(ConnectionState::kLoggedOut));
+  EXPECT_EQ(alice->messages("d:alice:bob", 0, 10)->size(), 1u);
+  alice.reset();
+  Recorder a2;
+  alice = make_client(fast_options(server.port(), dir.file("alice.db"), "a1"), a2);
+  alice->start();
+  ASSERT_TRUE(a2.wait_state(ConnectionState::kLoggedOut));  // no token kept
+  // Logging in again on the same database works and keeps the history.
+  std::promise<bool> again;
+  alice->login("alice", "alice-pass-1", [&](auto r) { again.set_value(r.has_value()); });
+  ASSERT_TRUE(again.get_future().get());
+  ASSERT_TRUE(a2.wait_state(ConnectionState::kConnected));
+  EXPECT_EQ(alice->messages("d:alice:bob", 0, 10)->size(), 1u);
+  // Another user cannot use this database.
+  std::promise<ClientResult<SessionSummary>> other;
+  alice->login("bob", "whatever-pass", [&](auto r) { other.set_value(std::move(r)); });
+  auto r = other.get_future().get();
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("belongs to alice"), std::string::npos);
+}
+
 TEST(SdkClient, AnUnknownTokenIsAnAuthFailureNotARetryLoop) {
   ServerProcess server;
   TempDir dir;
