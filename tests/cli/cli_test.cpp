@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "sdk_test_support.h"
 #include "server_process.h"
 
 extern char** environ;
@@ -240,10 +241,7 @@ TEST(Cli, ErrorsSayWhatIsWrong) {
 }
 
 TEST(Cli, AMessageQueuedOfflineIsSentByTheNextRun) {
-  const uint16_t port = [] {
-    ServerProcess probe;  // any free port: reuse the one this server got
-    return probe.port();
-  }();
+  const uint16_t port = free_loopback_port();
   ServerProcess server({"--listen", "127.0.0.1:" + std::to_string(port)});
   TempHome tmp;
   std::string out, err;
