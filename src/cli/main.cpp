@@ -83,7 +83,12 @@ int main(int argc, char** argv) {
   gremove->add_option("group", group, "group id (g:…)")->required();
   gremove->add_option("users", members, "user ids")->required();
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);  // prints the help or the usage error
+    return code == 0 ? 0 : 2;
+  }
 
   Output out(json);
   try {

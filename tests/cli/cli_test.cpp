@@ -236,7 +236,7 @@ TEST(Cli, ErrorsSayWhatIsWrong) {
       << send.err();
   EXPECT_NE(send.err().find("retrying in"), std::string::npos) << send.err();
   // Usage errors come from the argument parser.
-  EXPECT_NE(run(tmp / "a", nowhere, {"send"}, &out, &err), 0);
+  EXPECT_EQ(run(tmp / "a", nowhere, {"send"}, &out, &err), 2);
   EXPECT_NE(err.find("required"), std::string::npos) << err;
 }
 
