@@ -202,6 +202,8 @@ class Client {
                                                     uint32_t limit) const;
   // Full-text search (SQLite FTS5 query syntax) over local messages, newest first.
   ClientResult<std::vector<MessageRecord>> search(const std::string& query, uint32_t limit) const;
+  // Every unsent message (kSending or kFailed) of every conversation, oldest first (at most `limit`).
+  ClientResult<std::vector<MessageRecord>> unsent(uint32_t limit) const;
   // The outbox entry or stored message with this client_msg_id.
   ClientResult<MessageRecord> find_message(const std::string& client_msg_id) const;
 

@@ -123,6 +123,8 @@ int parley_mark_read(parley_client* client, const char* conversation_id, size_t 
 int parley_conversations(parley_client* client, parley_string* json_out, parley_string* error);
 int parley_messages(parley_client* client, const char* conversation_id, size_t len, uint64_t before_seq, uint32_t limit,
                     parley_string* json_out, parley_string* error);
+/* Every unsent message (state "sending" or "failed"), oldest first. */
+int parley_unsent(parley_client* client, uint32_t limit, parley_string* json_out, parley_string* error);
 int parley_search(parley_client* client, const char* query, size_t len, uint32_t limit, parley_string* json_out,
                   parley_string* error);
 /* Older history: local when complete, else from the server. done's JSON: an array of messages. */

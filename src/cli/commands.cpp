@@ -378,6 +378,58 @@ int cmd_tail(Context& ctx) {
   }
 }
 
+int cmd_outbox(Context& ctx, const std::string& resend_id, const std::string& cancel_id) {
+  if (!require_user(ctx)) return 1;
+  if (!cancel_id.empty()) {
+    Session s(ctx.server, database_path(ctx.config, ctx.user), *ctx.out);
+    auto r = s.client().cancel(cancel_id);
+    if (!r) {
+      ctx.out->err("parley: cannot cancel: " + r.error().message);
+      return 1;
+    }
+    ctx.out->out(ctx.out->json() ? "{\"cancelled\":\"" + cancel_id + "\"}" : "cancelled " + cancel_id);
+    return 0;
+  }
+  if (!resend_id.empty()) {
+    auto s = open_session(ctx, trouble_hooks(*ctx.out, ctx.verbose));
+    if (!s) return 1;
+    auto r = s->client().resend(resend_id);
+    if (!r) {
+      ctx.out->err("parley: cannot resend: " + r.error().message);
+      return 1;
+    }
+    auto outcome = s->wait_send_outcome(resend_id, ctx.timeout);
+    if (!outcome) {
+      ctx.out->err("parley: not sent yet (" + s->last_detail() + "); it stays queued");
+      return kExitQueued;
+    }
+    if (ctx.out->json())
+      ctx.out->out(to_json(*outcome));
+    else if (outcome->state == SendState::kSent)
+      ctx.out->out("sent #" + std::to_string(outcome->seq));
+    if (outcome->state == SendState::kFailed) {
+      ctx.out->err("parley: the server refused the message again: " + outcome->error);
+      return 1;
+    }
+    return 0;
+  }
+  Session s(ctx.server, database_path(ctx.config, ctx.user), *ctx.out);
+  auto list = s.client().unsent(1000);
+  if (!list) {
+    ctx.out->err("parley: " + list.error().message);
+    return 1;
+  }
+  for (const auto& m : *list) {
+    if (ctx.out->json())
+      ctx.out->out(to_json(m));
+    else
+      ctx.out->out(m.client_msg_id + "  " + m.conversation_id + "  " + to_string(m.state) +
+                   (m.error.empty() ? "" : " (" + m.error + ")") + "\n    " + m.text);
+  }
+  if (list->empty() && !ctx.out->json()) ctx.out->out("the outbox is empty");
+  return 0;
+}
+
 int cmd_group_create(Context& ctx, const std::string& name, const std::vector<std::string>& members) {
   auto s = open_session(ctx, trouble_hooks(*ctx.out, ctx.verbose));
   if (!s) return 1;

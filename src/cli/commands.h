@@ -32,6 +32,8 @@ int cmd_conversations(Context& ctx);
 int cmd_history(Context& ctx, const std::string& to, uint32_t limit, uint64_t before_seq);
 int cmd_search(Context& ctx, const std::string& query, uint32_t limit);
 int cmd_tail(Context& ctx);
+// Lists unsent messages; with `resend_id` / `cancel_id` acts on one failed (or waiting) message.
+int cmd_outbox(Context& ctx, const std::string& resend_id, const std::string& cancel_id);
 int cmd_group_create(Context& ctx, const std::string& name, const std::vector<std::string>& members);
 int cmd_group_members(Context& ctx, bool add, const std::string& group, const std::vector<std::string>& users);
 

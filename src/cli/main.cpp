@@ -71,6 +71,10 @@ int main(int argc, char** argv) {
   search->add_option("query", query, "words (SQLite FTS5 syntax: \"exact phrase\", prefix*, a OR b)")->required();
   search->add_option("--limit", limit, "results to show (default 50)")->check(CLI::Range(1, 1000));
   auto* tail = app.add_subcommand("tail", "stream every event (messages, sends, reads, connection) until Ctrl-C");
+  std::string resend_id, cancel_id;
+  auto* outbox = app.add_subcommand("outbox", "list unsent messages; resend or cancel one");
+  auto* resend_opt = outbox->add_option("--resend", resend_id, "send this failed message (client_msg_id) again");
+  outbox->add_option("--cancel", cancel_id, "remove this unsent message (client_msg_id)")->excludes(resend_opt);
   auto* groups = app.add_subcommand("groups", "create groups and change their members");
   groups->require_subcommand(1);
   auto* gcreate = groups->add_subcommand("create", "create a group (you become its owner)");
@@ -115,6 +119,7 @@ int main(int argc, char** argv) {
     if (*history) return cmd_history(ctx, to, limit, before);
     if (*search) return cmd_search(ctx, query, limit);
     if (*tail) return cmd_tail(ctx);
+    if (*outbox) return cmd_outbox(ctx, resend_id, cancel_id);
     if (*gcreate) return cmd_group_create(ctx, group_name, members);
     if (*gadd) return cmd_group_members(ctx, true, group, members);
     if (*gremove) return cmd_group_members(ctx, false, group, members);

@@ -348,6 +348,15 @@ int parley_messages(parley_client* c, const char* conversation_id, size_t len, u
   });
 }
 
+int parley_unsent(parley_client* c, uint32_t limit, parley_string* json_out, parley_string* error) {
+  PARLEY_REQUIRE_CLIENT(c, error);
+  return guard(error, [&]() -> int {
+    auto r = c->client->unsent(limit);
+    if (r) fill(json_out, parley::to_json_array(*r));
+    return result_status(r, error);
+  });
+}
+
 int parley_search(parley_client* c, const char* query, size_t len, uint32_t limit, parley_string* json_out,
                   parley_string* error) {
   PARLEY_REQUIRE_CLIENT(c, error);

@@ -199,6 +199,10 @@ ClientResult<std::vector<MessageRecord>> Client::search(const std::string& query
   return found;
 }
 
+ClientResult<std::vector<MessageRecord>> Client::unsent(uint32_t limit) const {
+  return impl_->read([&] { return impl_->core->unsent(limit); });
+}
+
 ClientResult<MessageRecord> Client::find_message(const std::string& client_msg_id) const {
   return impl_->call([&] { return impl_->core->find_message(client_msg_id); });
 }

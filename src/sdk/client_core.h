@@ -62,6 +62,7 @@ class ClientCore {
   std::vector<MessageRecord> messages(const std::string& conversation_id, uint64_t before_seq, uint32_t limit);
   std::vector<MessageRecord> search(const std::string& query, uint32_t limit);
   ClientResult<MessageRecord> find_message(const std::string& client_msg_id);
+  std::vector<MessageRecord> unsent(uint32_t limit);
   void load_history(std::string conversation_id, uint64_t before_seq, uint32_t limit,
                     Done<std::vector<MessageRecord>> done);
 

@@ -89,6 +89,12 @@ ClientResult<void> ClientCore::cancel(const std::string& client_msg_id) {
   return guarded([&] { store_->remove_outbox(client_msg_id); });
 }
 
+std::vector<MessageRecord> ClientCore::unsent(uint32_t limit) {
+  std::vector<MessageRecord> out;
+  for (const auto& row : store_->outbox_all(limit)) out.push_back(to_record(row, me_));
+  return out;
+}
+
 void ClientCore::pump_outbox() {
   if (!authenticated_ || outbox_retry_scheduled_ || sending_.size() >= kMaxSendsInFlight) return;
   auto rows = guarded([&] { return store_->outbox_sending(500); });

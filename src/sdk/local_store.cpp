@@ -386,6 +386,15 @@ std::vector<OutboxRow> LocalStore::outbox_of(const std::string& conversation_id)
   return out;
 }
 
+std::vector<OutboxRow> LocalStore::outbox_all(size_t limit) {
+  static const std::string sql = std::string("SELECT ") + kOutboxColumns + " FROM outbox ORDER BY id LIMIT ?1";
+  auto& s = db_->stmt(sql.c_str());
+  s.bind(static_cast<int64_t>(limit));
+  std::vector<OutboxRow> out;
+  while (s.step()) out.push_back(outbox_from_row(s));
+  return out;
+}
+
 std::optional<OutboxRow> LocalStore::outbox_row(const std::string& client_msg_id) {
   static const std::string sql = std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE client_msg_id = ?1";
   auto& s = db_->stmt(sql.c_str());

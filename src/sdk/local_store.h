@@ -93,6 +93,8 @@ class LocalStore {
   // Unsent (kSending) messages in send order, at most `limit`.
   std::vector<OutboxRow> outbox_sending(size_t limit);
   std::vector<OutboxRow> outbox_of(const std::string& conversation_id);
+  // Every unsent message (sending or failed), oldest first, at most `limit`.
+  std::vector<OutboxRow> outbox_all(size_t limit);
   std::optional<OutboxRow> outbox_row(const std::string& client_msg_id);
   void set_outbox_state(const std::string& client_msg_id, SendState state, const std::string& error);
   void remove_outbox(const std::string& client_msg_id);

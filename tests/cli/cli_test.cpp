@@ -255,6 +255,19 @@ TEST(Cli, AMessageQueuedOfflineIsSentByTheNextRun) {
   ASSERT_EQ(run(tmp / "b", port, {"history", "alice"}, &out, &err), 0) << err;
   EXPECT_NE(out.find("#1 alice: written offline"), std::string::npos) << out;
   EXPECT_NE(out.find("#2 alice: written online"), std::string::npos) << out;
+
+  // A message the server refuses stays in the outbox as failed until cancelled.
+  EXPECT_EQ(run(tmp / "a", port, {"send", "nobody", "hello?"}, &out, &err), 1);
+  EXPECT_NE(err.find("refused"), std::string::npos) << err;
+  ASSERT_EQ(run(tmp / "a", port, {"outbox", "--json"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("\"state\":\"failed\""), std::string::npos) << out;
+  const std::string key = "\"client_msg_id\":\"";
+  auto at = out.find(key);
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string id = out.substr(at + key.size(), out.find('"', at + key.size()) - at - key.size());
+  ASSERT_EQ(run(tmp / "a", port, {"outbox", "--cancel", id}, &out, &err), 0) << err;
+  ASSERT_EQ(run(tmp / "a", port, {"outbox"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("the outbox is empty"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -433,6 +433,11 @@ TEST(SdkClient, FailedMessagesReportWhyAndCanBeCancelledOrResent) {
            }) == 2;
   }));
   EXPECT_FALSE(alice->resend(*fine)) << "only failed messages can be resent";
+  auto unsent = alice->unsent(10);
+  ASSERT_TRUE(unsent);
+  ASSERT_EQ(unsent->size(), 1u);
+  EXPECT_EQ((*unsent)[0].client_msg_id, *nobody);
+  EXPECT_EQ((*unsent)[0].state, SendState::kFailed);
 }
 
 TEST(SdkClient, SignedOutByTheServerStopsRetrying) {
