@@ -17,6 +17,7 @@ struct app {
   pthread_cond_t cond;
   int login_done;
   int login_status;
+  int sent; /* our message was acknowledged (or refused) by the server */
 };
 
 static void on_state(void* user_data, int state, const char* detail, size_t len, int64_t retry_in_ms) {
@@ -32,9 +33,14 @@ static void on_message(void* user_data, const char* json, size_t len) {
 }
 
 static void on_send(void* user_data, const char* json, size_t len) {
-  (void)user_data;
+  struct app* app = user_data;
   printf("send: %.*s\n", (int)len, json);
   fflush(stdout);
+  if (strstr(json, "\"state\":\"sending\"")) return;
+  pthread_mutex_lock(&app->mutex);
+  app->sent = 1;
+  pthread_cond_signal(&app->cond);
+  pthread_mutex_unlock(&app->mutex);
 }
 
 static void on_login(void* user_data, int status, const char* json, size_t len) {
@@ -55,7 +61,7 @@ int main(int argc, char** argv) {
   const char *url = argv[1], *db = argv[2], *user = argv[3], *password = argv[4], *peer = argv[5], *text = argv[6];
   int seconds = argc > 7 ? atoi(argv[7]) : 30;
 
-  struct app app = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+  struct app app = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
   parley_callbacks callbacks = {0};
   callbacks.user_data = &app;
   callbacks.on_state = on_state;
@@ -104,8 +110,14 @@ int main(int argc, char** argv) {
   parley_string_free(&id);
   parley_string_free(&error);
 
-  /* Print what arrives for a while; callbacks run on the client's thread. */
+  /* Wait (at most 30 s) for the server's answer to our message, then print what arrives for a while;
+   * callbacks run on the client's thread. Unsent messages stay in the database for the next run. */
   pthread_mutex_lock(&app.mutex);
+  struct timespec ack_deadline;
+  clock_gettime(CLOCK_REALTIME, &ack_deadline);
+  ack_deadline.tv_sec += 30;
+  while (rc == PARLEY_OK && !app.sent && pthread_cond_timedwait(&app.cond, &app.mutex, &ack_deadline) == 0) {
+  }
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
   until.tv_sec += seconds;

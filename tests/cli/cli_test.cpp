@@ -215,6 +215,29 @@ TEST(Cli, SendWhileTailRunsForTheSameAccount) {
   EXPECT_EQ(tail.wait_exit(), 0);
 }
 
+// examples/chat_example.c, the C program of the docs, really logs in and sends.
+TEST(Cli, TheCExampleLogsInAndSends) {
+  ServerProcess server;
+  TempHome tmp;
+  admin_user_token(server.port(), "alice", "x", "alice-pass-1");
+  std::string out, err;
+  ASSERT_EQ(run(tmp / "b", server.port(), {"register", "bob", "--password", "bob-pass-123"}, &out, &err), 0) << err;
+  const std::string url = "ws://127.0.0.1:" + std::to_string(server.port()) + "/v1/ws";
+  std::vector<std::string> argv_s = {CHAT_EXAMPLE_PATH, url, tmp / "alice.db", "alice", "alice-pass-1", "bob",
+                                     "hi from C", "0"};
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  ASSERT_EQ(posix_spawn(&pid, CHAT_EXAMPLE_PATH, nullptr, nullptr, argv.data(), environ), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);  // bounded by the example's own 30 s limits
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  ASSERT_EQ(run(tmp / "b", server.port(), {"history", "alice"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("alice: hi from C"), std::string::npos) << out;
+}
+
 TEST(Cli, ErrorsSayWhatIsWrong) {
   ServerProcess server;
   TempHome tmp;
