@@ -1,0 +1,232 @@
+// libparley, the Parley client SDK: one account's connection to a parleyd server and its offline-first local
+// store (SQLite). What an app (iOS, Android, desktop, bot) links to; `parley.h` is the same API in C.
+//
+// Threading contract
+// - A Client owns one thread. Everything it does (network, store, sync, outbox) runs there, one task at a time.
+// - Every public method may be called from any thread. Methods that return a value run their work on the
+//   client thread and wait for it (inline when called from the client thread, e.g. inside a callback).
+//   They touch only the local store, so they return quickly and never wait for the network.
+// - Methods taking a callback (`*Done`) return at once; the callback runs later, exactly once.
+// - Callbacks (ClientCallbacks and the `*Done` ones) run through `ClientOptions::callback_executor`; by default
+//   they are posted to the client thread, one after the other, never nested inside a public call. A callback
+//   may call any Client method except the destructor.
+// - Two Clients (two accounts) may live in one process; nothing is global.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace parley {
+
+// How the client stands with the server. Terminal states (kLoggedOut, kKicked, kTokenExpired, kAuthFailed) stop
+// reconnecting until the app logs in again (or calls use_token()).
+enum class ConnectionState {
+  kLoggedOut,     // no session saved: call login() / register_and_login() / use_token()
+  kOffline,       // not connected; a reconnect is scheduled (StateUpdate::retry_in)
+  kConnecting,    // TCP + WebSocket + authentication in progress
+  kSyncing,       // authenticated; catching up (delta sync, newest pages); sends already flow
+  kConnected,     // authenticated and caught up; live events arrive
+  kKicked,        // the server ended this session (revoked, replaced by another login, account disabled)
+  kTokenExpired,  // the session and refresh tokens expired: log in again
+  kAuthFailed,    // the saved session is unknown to the server (or the account is disabled): log in again
+};
+const char* to_string(ConnectionState state);
+
+// The life of an outgoing message: kSending -> kSent (has a seq) | kFailed (has an error); a failed message can
+// be resent (back to kSending) or cancelled (removed).
+enum class SendState { kSending, kSent, kFailed };
+const char* to_string(SendState state);
+
+// Error codes: 1-12 are the protocol's (parley.v1.ErrorCode: 1 UNAUTHENTICATED ... 11 UNAVAILABLE); the SDK adds:
+inline constexpr int kErrorOffline = 100;      // the operation needs the server and the client is not connected
+inline constexpr int kErrorStorage = 101;      // the local database failed (disk full, corrupt, not writable)
+inline constexpr int kErrorStopped = 102;      // the client is shutting down
+inline constexpr int kErrorTimeout = 103;      // the server did not answer in time
+inline constexpr int kErrorBadArgument = 104;  // refused locally before reaching the server (same as 5, local)
+inline constexpr int kErrorOutboxFull = 105;   // ClientOptions::max_outbox messages are waiting to be sent
+
+struct ClientError {
+  int code = 0;
+  std::string message;
+};
+
+template <typename T>
+using ClientResult = std::expected<T, ClientError>;
+
+// A message as the local store holds it. Messages not yet acknowledged by the server have seq 0.
+struct MessageRecord {
+  std::string conversation_id;
+  uint64_t seq = 0;
+  std::string server_msg_id;
+  std::string client_msg_id;
+  std::string sender_id;
+  int64_t timestamp_ms = 0;
+  std::string kind;  // "TEXT", "SYSTEM", or the number of a kind newer than this SDK
+  std::string text;
+  SendState state = SendState::kSent;
+  std::string error;  // why sending failed (state kFailed)
+  std::string proto;  // the serialized parley.v1.Message (empty while unsent); keeps fields newer than the SDK
+  std::string json;   // the same message in the protocol's canonical JSON (empty while unsent)
+};
+
+struct ConversationRecord {
+  std::string conversation_id;
+  std::string kind;  // "DIRECT" or "GROUP"
+  std::string name;
+  uint64_t max_seq = 0;
+  uint64_t min_seq = 0;
+  uint64_t read_seq = 0;
+  uint64_t unread_count = 0;
+  bool active = true;
+  std::string last_text;
+  std::string last_sender_id;
+  int64_t last_timestamp_ms = 0;
+};
+
+struct StateUpdate {
+  ConnectionState state = ConnectionState::kLoggedOut;
+  std::string detail;                     // for people: "cannot reach ws://…: Connection refused"
+  std::chrono::milliseconds retry_in{0};  // kOffline: when the next attempt starts
+};
+
+struct SendUpdate {
+  std::string conversation_id;
+  std::string client_msg_id;
+  SendState state = SendState::kSending;
+  uint64_t seq = 0;   // kSent
+  std::string error;  // kFailed
+};
+
+struct SessionSummary {
+  std::string user_id;
+  std::string display_name;
+  std::string device_id;
+  int64_t expires_at_ms = 0;
+};
+
+// Where a newly stored message came from.
+enum class MessageOrigin {
+  kLive,  // pushed by the server as it happened
+  kSync,  // fetched while catching up (after a reconnect, or to fill a gap in the seqs)
+};
+
+struct ClientCallbacks {
+  std::function<void(const StateUpdate&)> on_state;
+  // A message stored on this device for the first time (never twice for one (conversation, seq)), other than
+  // the ones this client sent (those report through on_send) and older history loaded by load_history().
+  std::function<void(const MessageRecord&, MessageOrigin)> on_message;
+  std::function<void(const SendUpdate&)> on_send;
+  // A conversation's summary changed (new message, read cursor, name, membership).
+  std::function<void(const ConversationRecord&)> on_conversation;
+  // The read cursor moved on another device of this user.
+  std::function<void(const std::string& conversation_id, uint64_t read_seq)> on_read;
+  // Catching up after a (re)connect finished: the local store now holds what the server had.
+  std::function<void()> on_synced;
+};
+
+// Runs a callback. Must not run it inline when called from a Client method (post it to a queue or thread).
+using Executor = std::function<void(std::function<void()>)>;
+
+struct ClientOptions {
+  std::string server_url = "ws://127.0.0.1:8080/v1/ws";  // also accepted: "host:port"
+  std::string database_path;                             // this account's SQLite file; created when missing. Required.
+  std::string device_id;           // stable per installation; empty: a random id kept in the database
+  std::string platform = "LINUX";  // IOS, ANDROID, WEB, WINDOWS, MACOS, LINUX, BOT
+  Executor callback_executor;      // empty: callbacks are posted to the client thread
+
+  std::chrono::milliseconds heartbeat_min{std::chrono::seconds(20)};    // first ping interval after a connect
+  std::chrono::milliseconds heartbeat_max{std::chrono::seconds(240)};   // grows up to this while the link holds
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(15)};  // no answer: the link is dead
+  std::chrono::milliseconds backoff_min{std::chrono::milliseconds(500)};
+  std::chrono::milliseconds backoff_max{std::chrono::seconds(60)};
+  size_t max_outbox = 10000;  // unsent messages kept at most; send() fails with kErrorOutboxFull beyond
+};
+
+template <typename T>
+using Done = std::function<void(ClientResult<T>)>;
+
+class Client {
+ public:
+  // Opens (or creates) the database and starts the client thread. Does not connect: call start().
+  // Fails with kErrorStorage when the database cannot be opened, kErrorBadArgument for bad options.
+  static ClientResult<std::unique_ptr<Client>> create(ClientOptions options, ClientCallbacks callbacks);
+
+  // Stops: closes the connection, finishes the task in progress, joins the thread. Unsent messages stay in
+  // the outbox and go out after the next start(). Callbacks already handed to a custom executor may still run.
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Connects with the saved session, or reports kLoggedOut when there is none.
+  void start();
+
+  // Connects, logs in (opening a session for this device) and saves the session in the database; then syncs.
+  // Fails with the server's error (UNAUTHENTICATED for a wrong password), or when the database belongs to
+  // another user. While the server is unreachable it keeps retrying (on_state reports kOffline).
+  void login(std::string user_id, std::string password, Done<SessionSummary> done);
+  // The same after creating the account (register_user). CONFLICT when the user id is taken.
+  void register_and_login(std::string user_id, std::string password, std::string display_name,
+                          Done<SessionSummary> done);
+  // Uses a session token issued by the app's backend (admin API) instead of a password.
+  void use_token(std::string token, Done<SessionSummary> done);
+  // Ends the session on the server (when connected) and forgets it locally. Local data stays.
+  void logout(Done<void> done);
+
+  ConnectionState state() const;
+  // The user this database belongs to; empty before the first login.
+  std::string user_id() const;
+
+  // Reconnects at once if offline (the app saw the network come back, or change); probes a connected link.
+  void network_changed();
+
+  // Queues a text message: stored in the outbox (durably, before this returns) with state kSending and sent
+  // when connected, in order per conversation, retried with the same client_msg_id until acknowledged.
+  // Returns the client_msg_id. `conversation_id` is "d:<a>:<b>" or "g:…"; see direct_conversation_id().
+  ClientResult<std::string> send_text(const std::string& conversation_id, const std::string& text);
+  // Sends a kFailed message again (back to kSending).
+  ClientResult<void> resend(const std::string& client_msg_id);
+  // Removes an unsent message (kFailed, or kSending not yet handed to the server). Fails with
+  // kErrorBadArgument when it is being sent right now or was sent already.
+  ClientResult<void> cancel(const std::string& client_msg_id);
+
+  // Local reads.
+  ClientResult<std::vector<ConversationRecord>> conversations() const;
+  // Up to `limit` messages with seq < before_seq (0: the newest), oldest first; with before_seq 0, unsent
+  // messages of the conversation follow at the end.
+  ClientResult<std::vector<MessageRecord>> messages(const std::string& conversation_id, uint64_t before_seq,
+                                                    uint32_t limit) const;
+  // Full-text search (SQLite FTS5 query syntax) over local messages, newest first.
+  ClientResult<std::vector<MessageRecord>> search(const std::string& query, uint32_t limit) const;
+  // Every unsent message (kSending or kFailed) of every conversation, oldest first (at most `limit`).
+  ClientResult<std::vector<MessageRecord>> unsent(uint32_t limit) const;
+  // The outbox entry or stored message with this client_msg_id.
+  ClientResult<MessageRecord> find_message(const std::string& client_msg_id) const;
+
+  // History when scrolling back: from the local store when it holds the whole page, else from the server
+  // (stored, then returned). Oldest first. Offline, returns what the local store has.
+  void load_history(std::string conversation_id, uint64_t before_seq, uint32_t limit,
+                    Done<std::vector<MessageRecord>> done);
+
+  // Moves the read cursor (locally at once; on the server now or after the next connect).
+  ClientResult<void> mark_read(const std::string& conversation_id, uint64_t seq);
+
+  // Groups (need a connection; fail with kErrorOffline otherwise).
+  void create_group(std::string name, std::vector<std::string> member_ids, Done<ConversationRecord> done);
+  void add_members(std::string conversation_id, std::vector<std::string> user_ids, Done<uint64_t> done);
+  void remove_members(std::string conversation_id, std::vector<std::string> user_ids, Done<uint64_t> done);
+
+  // "d:<a>:<b>" with a < b (bytewise), the id both users derive for their direct conversation.
+  static std::string direct_conversation_id(const std::string& user_a, const std::string& user_b);
+
+ private:
+  struct Impl;
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parley

@@ -1,0 +1,474 @@
+#include "cli/commands.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <ctime>
+#include <set>
+
+#include "cli/terminal.h"
+#include "parley/json.h"
+
+namespace parley::cli {
+namespace {
+
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+std::string clock_time(int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+  return buf;
+}
+
+// "bob" -> "d:alice:bob"; conversation ids pass through.
+std::string resolve_target(const std::string& me, const std::string& to) {
+  if (to.starts_with("d:") || to.starts_with("g:")) return to;
+  return Client::direct_conversation_id(me, to);
+}
+
+std::string describe(const MessageRecord& m) {
+  std::string head = "[" + clock_time(m.timestamp_ms) + "] #" + std::to_string(m.seq) + " ";
+  if (m.kind == "SYSTEM") {
+    boost::system::error_code ec;
+    auto v = json::parse(m.json, ec);
+    std::string what = "changed the group";
+    if (!ec && v.is_object()) {
+      if (const auto* sys = v.get_object().if_contains("system"); sys && sys->is_object()) {
+        const auto& o = sys->get_object();
+        std::string action = o.contains("action") ? std::string(o.at("action").as_string().c_str()) : "";
+        std::string users;
+        if (const auto* ids = o.if_contains("user_ids"); ids && ids->is_array()) {
+          for (const auto& id : ids->get_array())
+            users += (users.empty() ? "" : ", ") + std::string(id.as_string().c_str());
+        }
+        if (action == "GROUP_CREATED")
+          what = "created the group" + (users.empty() ? "" : " with " + users);
+        else if (action == "MEMBERS_ADDED")
+          what = "added " + users;
+        else if (action == "MEMBERS_REMOVED")
+          what = "removed " + users;
+      }
+    }
+    return head + "* " + m.sender_id + " " + what;
+  }
+  std::string state = m.state == SendState::kSent      ? ""
+                      : m.state == SendState::kSending ? "  (sending)"
+                                                       : "  (failed: " + m.error + ")";
+  return head + m.sender_id + ": " + m.text + state;
+}
+
+void print_message(Output& out, const MessageRecord& m, const char* origin = nullptr) {
+  if (out.json())
+    out.out(to_json(m, origin));
+  else
+    out.out((m.conversation_id.starts_with("g:") || origin ? m.conversation_id + " " : "") + describe(m));
+}
+
+// Prints connection trouble to stderr as it happens (the CLI's "cannot reach …, retrying in 4 s").
+SessionHooks trouble_hooks(Output& out, bool verbose) {
+  SessionHooks hooks;
+  hooks.on_state = [&out, verbose](const StateUpdate& u) {
+    bool trouble = u.state == ConnectionState::kOffline || is_terminal(u.state);
+    if (trouble || verbose) out.err("parley: " + u.detail);
+  };
+  return hooks;
+}
+
+bool require_user(Context& ctx) {
+  if (!ctx.user.empty()) return true;
+  ctx.out->err("parley: not logged in: run `parley login <user>` (or `parley register <user>`) first");
+  return false;
+}
+
+// Opens the account and connects; reports an unusable session. nullptr when the command cannot go on.
+std::unique_ptr<Session> open_session(Context& ctx, SessionHooks hooks) {
+  if (!require_user(ctx)) return nullptr;
+  auto session = std::make_unique<Session>(ctx.server, database_path(ctx.config, ctx.user), *ctx.out, std::move(hooks));
+  session->client().start();
+  return session;
+}
+
+// Waits to be caught up; on failure says why and that local data is shown. False for terminal states.
+bool wait_ready_or_warn(Context& ctx, Session& s) {
+  auto state = s.wait_ready(ctx.timeout);
+  if (state == ConnectionState::kConnected) return true;
+  if (is_terminal(state)) {
+    ctx.out->err("parley: " + s.last_detail() + " (run `parley login " + ctx.user + "`)");
+    return false;
+  }
+  ctx.out->err("parley: not connected (" + s.last_detail() + "); showing what is stored locally");
+  return true;
+}
+
+int login_common(Context& ctx, const std::string& user, const std::string& password, const std::string& display,
+                 bool register_first) {
+  if (user.empty() || password.empty()) {
+    ctx.out->err("parley: a user id and a password are needed");
+    return 1;
+  }
+  Session s(ctx.server, database_path(ctx.config, user), *ctx.out, trouble_hooks(*ctx.out, ctx.verbose));
+  auto result = Session::wait_done<SessionSummary>(
+      [&](Done<SessionSummary> done) {
+        if (register_first)
+          s.client().register_and_login(user, password, display, std::move(done));
+        else
+          s.client().login(user, password, std::move(done));
+      },
+      ctx.timeout);
+  if (!result) {
+    ctx.out->err("parley: gave up after " + std::to_string(ctx.timeout.count() / 1000) + " s: " + s.last_detail());
+    return 1;
+  }
+  if (!*result) {
+    ctx.out->err(std::string("parley: ") + (register_first ? "registration" : "login") +
+                 " failed: " + result->error().message);
+    return 1;
+  }
+  ctx.config.server = ctx.server;
+  ctx.config.user = user;
+  save_config(ctx.config);
+  if (ctx.out->json()) {
+    ctx.out->out(to_json(**result));
+  } else {
+    ctx.out->out("logged in as " + (*result)->user_id + " on " + ctx.server + " (device " + (*result)->device_id + ")");
+  }
+  s.wait_ready(ctx.timeout);  // the first sync, so that `parley conversations` right after has data
+  return 0;
+}
+
+}  // namespace
+
+int cmd_register(Context& ctx, const std::string& user, const std::string& password, const std::string& display) {
+  return login_common(ctx, user, password, display, true);
+}
+
+int cmd_login(Context& ctx, const std::string& user, const std::string& password) {
+  return login_common(ctx, user, password, "", false);
+}
+
+int cmd_logout(Context& ctx) {
+  auto s = open_session(ctx, trouble_hooks(*ctx.out, ctx.verbose));
+  if (!s) return 1;
+  s->wait_ready(ctx.timeout);
+  auto result = Session::wait_done<void>([&](Done<void> done) { s->client().logout(std::move(done)); }, ctx.timeout);
+  if (result && !*result) ctx.out->err("parley: the server refused the logout: " + (*result).error().message);
+  ctx.config.user.clear();
+  ctx.config.server = ctx.server;
+  save_config(ctx.config);
+  ctx.out->out(ctx.out->json() ? "{\"logged_out\":\"" + ctx.user + "\"}" : "logged out " + ctx.user);
+  return 0;
+}
+
+int cmd_whoami(Context& ctx) {
+  if (!require_user(ctx)) return 1;
+  if (ctx.out->json()) {
+    json::object o;
+    o["user_id"] = ctx.user;
+    o["server"] = ctx.server;
+    o["home"] = ctx.config.home;
+    ctx.out->out(json::serialize(o));
+  } else {
+    ctx.out->out(ctx.user + " on " + ctx.server + " (data in " + ctx.config.home + ")");
+  }
+  return 0;
+}
+
+int cmd_send(Context& ctx, const std::string& to, const std::string& text) {
+  auto s = open_session(ctx, trouble_hooks(*ctx.out, ctx.verbose));
+  if (!s) return 1;
+  std::string conversation = resolve_target(ctx.user, to);
+  auto id = s->client().send_text(conversation, text);
+  if (!id) {
+    ctx.out->err("parley: cannot send: " + id.error().message);
+    return 1;
+  }
+  auto outcome = s->wait_send_outcome(*id, ctx.timeout);
+  if (!outcome) {
+    ctx.out->err("parley: not sent yet (" + s->last_detail() +
+                 "); it stays queued and goes out the next time "
+                 "parley connects");
+    if (ctx.out->json()) ctx.out->out(to_json(SendUpdate{conversation, *id, SendState::kSending, 0, ""}));
+    return kExitQueued;
+  }
+  if (ctx.out->json()) {
+    ctx.out->out(to_json(*outcome));
+  } else if (outcome->state == SendState::kSent) {
+    ctx.out->out("sent #" + std::to_string(outcome->seq) + " to " + conversation);
+  }
+  if (outcome->state == SendState::kFailed) {
+    ctx.out->err("parley: the server refused the message: " + outcome->error);
+    return 1;
+  }
+  return 0;
+}
+
+int cmd_chat(Context& ctx, const std::string& to) {
+  if (!require_user(ctx)) return 1;
+  std::string conversation = resolve_target(ctx.user, to);
+  Output& out = *ctx.out;
+  Client* client = nullptr;
+  std::set<std::string> pending;
+  std::mutex pending_mutex;
+  SessionHooks hooks = trouble_hooks(out, ctx.verbose);
+  hooks.on_message = [&, conversation](const MessageRecord& m, MessageOrigin origin) {
+    if (m.conversation_id != conversation) return;
+    print_message(out, m, out.json() ? (origin == MessageOrigin::kLive ? "live" : "sync") : nullptr);
+    if (client) (void)client->mark_read(conversation, m.seq);
+  };
+  hooks.on_send = [&](const SendUpdate& u) {
+    if (u.state == SendState::kFailed) out.err("parley: not sent: " + u.error);
+    if (u.state != SendState::kSending) {
+      std::lock_guard lock(pending_mutex);
+      pending.erase(u.client_msg_id);
+    }
+    if (out.json() && u.state != SendState::kSending) out.out(to_json(u));
+  };
+  auto s = open_session(ctx, std::move(hooks));
+  if (!s) return 1;
+  client = &s->client();
+  if (!wait_ready_or_warn(ctx, *s)) return 1;
+  if (auto recent = client->messages(conversation, 0, 20); recent && !out.json()) {
+    for (const auto& m : *recent) out.out(describe(m));
+    if (!recent->empty() && recent->back().seq) (void)client->mark_read(conversation, recent->back().seq);
+  }
+  if (!out.json())
+    out.err("chatting in " + conversation + "; type a message and press Enter, /quit or Ctrl-D to leave");
+
+  StopOrInput input;
+  std::string line;
+  for (;;) {
+    auto event = input.next(line);
+    if (event == StopOrInput::Event::kStopSignal) break;
+    if (event == StopOrInput::Event::kEndOfInput) break;
+    if (event != StopOrInput::Event::kLine) continue;
+    if (line == "/quit") break;
+    if (line.empty()) continue;
+    auto id = client->send_text(conversation, line);
+    if (!id) {
+      out.err("parley: cannot send: " + id.error().message);
+      continue;
+    }
+    std::lock_guard lock(pending_mutex);
+    pending.insert(*id);
+  }
+  // Typed lines are in the outbox already; give them a moment to reach the server before leaving.
+  auto deadline = Clock::now() + ctx.timeout;
+  for (;;) {
+    {
+      std::lock_guard lock(pending_mutex);
+      if (pending.empty()) break;
+    }
+    if (Clock::now() >= deadline) {
+      out.err("parley: some messages are still queued; they go out the next time parley connects");
+      return kExitQueued;
+    }
+    if (input.next(line, std::chrono::milliseconds(100), false) == StopOrInput::Event::kStopSignal) break;
+  }
+  return 0;
+}
+
+int cmd_conversations(Context& ctx) {
+  auto s = open_session(ctx, trouble_hooks(*ctx.out, ctx.verbose));
+  if (!s) return 1;
+  if (!wait_ready_or_warn(ctx, *s)) return 1;
+  auto list = s->client().conversations();
+  if (!list) {
+    ctx.out->err("parley: " + list.error().message);
+    return 1;
+  }
+  for (const auto& c : *list) {
+    if (ctx.out->json()) {
+      ctx.out->out(to_json(c));
+      continue;
+    }
+    std::string title = c.name.empty() ? c.conversation_id : c.name + " (" + c.conversation_id + ")";
+    std::string unread = c.unread_count ? "  [" + std::to_string(c.unread_count) + " unread]" : "";
+    std::string left = c.active ? "" : "  (left)";
+    ctx.out->out(title + unread + left + "\n    " + (c.last_sender_id.empty() ? "" : c.last_sender_id + ": ") +
+                 c.last_text);
+  }
+  if (list->empty() && !ctx.out->json()) ctx.out->out("no conversations yet");
+  return 0;
+}
+
+int cmd_history(Context& ctx, const std::string& to, uint32_t limit, uint64_t before_seq) {
+  auto s = open_session(ctx, trouble_hooks(*ctx.out, ctx.verbose));
+  if (!s) return 1;
+  if (!wait_ready_or_warn(ctx, *s)) return 1;
+  std::string conversation = resolve_target(ctx.user, to);
+  auto page = Session::wait_done<std::vector<MessageRecord>>(
+      [&](Done<std::vector<MessageRecord>> done) {
+        s->client().load_history(conversation, before_seq, limit, std::move(done));
+      },
+      ctx.timeout);
+  if (!page || !*page) {
+    ctx.out->err("parley: cannot load history: " + (page ? (*page).error().message : std::string("timeout")));
+    return 1;
+  }
+  for (const auto& m : **page) print_message(*ctx.out, m);
+  if (before_seq == 0) {  // unsent messages at the end
+    if (auto newest = s->client().messages(conversation, 0, 1)) {
+      for (const auto& m : *newest) {
+        if (m.seq == 0) print_message(*ctx.out, m);
+      }
+    }
+  }
+  return 0;
+}
+
+int cmd_search(Context& ctx, const std::string& query, uint32_t limit) {
+  if (!require_user(ctx)) return 1;
+  Session s(ctx.server, database_path(ctx.config, ctx.user), *ctx.out);
+  auto found = s.client().search(query, limit);
+  if (!found) {
+    ctx.out->err("parley: search failed: " + found.error().message);
+    return 1;
+  }
+  for (const auto& m : *found) {
+    if (ctx.out->json())
+      ctx.out->out(to_json(m));
+    else
+      ctx.out->out(m.conversation_id + " " + describe(m));
+  }
+  return 0;
+}
+
+int cmd_tail(Context& ctx) {
+  if (!require_user(ctx)) return 1;
+  Output& out = *ctx.out;
+  SessionHooks hooks;
+  hooks.on_state = [&out](const StateUpdate& u) {
+    if (out.json())
+      out.out("{\"event\":\"state\",\"state\":" + to_json(u) + "}");
+    else
+      out.err("parley: " + std::string(to_string(u.state)) + ": " + u.detail);
+  };
+  hooks.on_message = [&out](const MessageRecord& m, MessageOrigin o) {
+    const char* origin = o == MessageOrigin::kLive ? "live" : "sync";
+    if (out.json())
+      out.out("{\"event\":\"message\",\"message\":" + to_json(m, origin) + "}");
+    else
+      out.out(m.conversation_id + " " + describe(m));
+  };
+  hooks.on_send = [&out](const SendUpdate& u) {
+    if (out.json())
+      out.out("{\"event\":\"send\",\"send\":" + to_json(u) + "}");
+    else
+      out.out(u.conversation_id + " your message " + u.client_msg_id + ": " + to_string(u.state) +
+              (u.seq ? " #" + std::to_string(u.seq) : "") + (u.error.empty() ? "" : " (" + u.error + ")"));
+  };
+  hooks.on_read = [&out](const std::string& c, uint64_t seq) {
+    if (out.json())
+      out.out("{\"event\":\"read\",\"conversation_id\":\"" + c + "\",\"read_seq\":" + std::to_string(seq) + "}");
+    else
+      out.out(c + " read up to #" + std::to_string(seq) + " on another device");
+  };
+  auto s = open_session(ctx, std::move(hooks));
+  if (!s) return 1;
+  StopOrInput stop;
+  std::string ignored;
+  for (;;) {
+    if (stop.next(ignored, std::chrono::milliseconds(250), false) == StopOrInput::Event::kStopSignal) return 0;
+    if (is_terminal(s->client().state())) return 1;
+  }
+}
+
+int cmd_outbox(Context& ctx, const std::string& resend_id, const std::string& cancel_id) {
+  if (!require_user(ctx)) return 1;
+  if (!cancel_id.empty()) {
+    Session s(ctx.server, database_path(ctx.config, ctx.user), *ctx.out);
+    auto r = s.client().cancel(cancel_id);
+    if (!r) {
+      ctx.out->err("parley: cannot cancel: " + r.error().message);
+      return 1;
+    }
+    ctx.out->out(ctx.out->json() ? "{\"cancelled\":\"" + cancel_id + "\"}" : "cancelled " + cancel_id);
+    return 0;
+  }
+  if (!resend_id.empty()) {
+    auto s = open_session(ctx, trouble_hooks(*ctx.out, ctx.verbose));
+    if (!s) return 1;
+    auto r = s->client().resend(resend_id);
+    if (!r) {
+      ctx.out->err("parley: cannot resend: " + r.error().message);
+      return 1;
+    }
+    auto outcome = s->wait_send_outcome(resend_id, ctx.timeout);
+    if (!outcome) {
+      ctx.out->err("parley: not sent yet (" + s->last_detail() + "); it stays queued");
+      return kExitQueued;
+    }
+    if (ctx.out->json())
+      ctx.out->out(to_json(*outcome));
+    else if (outcome->state == SendState::kSent)
+      ctx.out->out("sent #" + std::to_string(outcome->seq));
+    if (outcome->state == SendState::kFailed) {
+      ctx.out->err("parley: the server refused the message again: " + outcome->error);
+      return 1;
+    }
+    return 0;
+  }
+  Session s(ctx.server, database_path(ctx.config, ctx.user), *ctx.out);
+  auto list = s.client().unsent(1000);
+  if (!list) {
+    ctx.out->err("parley: " + list.error().message);
+    return 1;
+  }
+  for (const auto& m : *list) {
+    if (ctx.out->json())
+      ctx.out->out(to_json(m));
+    else
+      ctx.out->out(m.client_msg_id + "  " + m.conversation_id + "  " + to_string(m.state) +
+                   (m.error.empty() ? "" : " (" + m.error + ")") + "\n    " + m.text);
+  }
+  if (list->empty() && !ctx.out->json()) ctx.out->out("the outbox is empty");
+  return 0;
+}
+
+int cmd_group_create(Context& ctx, const std::string& name, const std::vector<std::string>& members) {
+  auto s = open_session(ctx, trouble_hooks(*ctx.out, ctx.verbose));
+  if (!s) return 1;
+  if (s->wait_ready(ctx.timeout) != ConnectionState::kConnected) {
+    ctx.out->err("parley: creating a group needs the server: " + s->last_detail());
+    return 1;
+  }
+  auto r = Session::wait_done<ConversationRecord>(
+      [&](Done<ConversationRecord> done) { s->client().create_group(name, members, std::move(done)); }, ctx.timeout);
+  if (!r || !*r) {
+    ctx.out->err("parley: cannot create the group: " + (r ? (*r).error().message : std::string("timeout")));
+    return 1;
+  }
+  ctx.out->out(ctx.out->json() ? to_json(**r) : "created " + (*r)->conversation_id + " (" + name + ")");
+  return 0;
+}
+
+int cmd_group_members(Context& ctx, bool add, const std::string& group, const std::vector<std::string>& users) {
+  auto s = open_session(ctx, trouble_hooks(*ctx.out, ctx.verbose));
+  if (!s) return 1;
+  if (s->wait_ready(ctx.timeout) != ConnectionState::kConnected) {
+    ctx.out->err("parley: changing members needs the server: " + s->last_detail());
+    return 1;
+  }
+  auto r = Session::wait_done<uint64_t>(
+      [&](Done<uint64_t> done) {
+        if (add)
+          s->client().add_members(group, users, std::move(done));
+        else
+          s->client().remove_members(group, users, std::move(done));
+      },
+      ctx.timeout);
+  if (!r || !*r) {
+    ctx.out->err("parley: cannot change members: " + (r ? (*r).error().message : std::string("timeout")));
+    return 1;
+  }
+  ctx.out->out(ctx.out->json() ? "{\"seq\":" + std::to_string(**r) + "}"
+                               : std::string(add ? "added" : "removed") + " (#" + std::to_string(**r) + ")");
+  return 0;
+}
+
+}  // namespace parley::cli

@@ -1,0 +1,297 @@
+// The parley command end to end: real parleyd, real parley processes (each with its own --home), talking
+// through stdin/stdout pipes. Every wait is bounded.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sdk_test_support.h"
+#include "server_process.h"
+
+extern char** environ;
+
+namespace parley::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A running parley process with pipes to its stdin, stdout and stderr.
+class Parley {
+ public:
+  Parley(const std::string& home, uint16_t port, std::vector<std::string> args) {
+    std::vector<std::string> argv_s = {
+        PARLEY_CLI_PATH, "--home", home, "--server", "ws://127.0.0.1:" + std::to_string(port) + "/v1/ws",
+        "--timeout",     "20"};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    int in[2], out[2], err[2];
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) throw std::runtime_error("pipe");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    std::vector<char*> argv;
+    for (auto& s : argv_s) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, PARLEY_CLI_PATH, &actions, nullptr, argv.data(), environ) != 0) {
+      throw std::runtime_error("cannot start parley");
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(in[0]);
+    ::close(out[1]);
+    ::close(err[1]);
+    stdin_ = in[1];
+    stdout_ = out[0];
+    stderr_ = err[0];
+  }
+  ~Parley() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    for (int fd : {stdin_, stdout_, stderr_})
+      if (fd >= 0) ::close(fd);
+  }
+
+  void write_line(const std::string& line) {
+    std::string data = line + "\n";
+    ASSERT_EQ(::write(stdin_, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  }
+  void close_stdin() {
+    ::close(stdin_);
+    stdin_ = -1;
+  }
+  void signal(int sig) { ::kill(pid_, sig); }
+
+  // Reads stdout until a line containing `needle` arrives; false on timeout or end of output.
+  bool wait_output(const std::string& needle, std::chrono::milliseconds timeout = 20s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (out_.find(needle) != std::string::npos) return true;
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      if (!read_some(stdout_, out_, left)) return out_.find(needle) != std::string::npos;
+    }
+  }
+
+  // Waits for exit (bounded), collecting the rest of the output. Returns the exit code, -1 on timeout.
+  int wait_exit(std::chrono::milliseconds timeout = 30s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      int status = 0;
+      pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        pid_ = -1;
+        while (read_some(stdout_, out_, 0ms)) {
+        }
+        while (read_some(stderr_, err_, 0ms)) {
+        }
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      if (std::chrono::steady_clock::now() >= deadline) return -1;
+      // Drain the pipes meanwhile so the child never blocks on a full one.
+      read_some(stdout_, out_, 20ms);
+      read_some(stderr_, err_, 0ms);
+    }
+  }
+
+  const std::string& out() const { return out_; }
+  const std::string& err() const { return err_; }
+
+ private:
+  static bool read_some(int fd, std::string& into, std::chrono::milliseconds timeout) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
+    char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) return false;
+    into.append(buf, static_cast<size_t>(n));
+    return true;
+  }
+
+  pid_t pid_ = -1;
+  int stdin_ = -1, stdout_ = -1, stderr_ = -1;
+  std::string out_, err_;
+};
+
+class TempHome {
+ public:
+  TempHome() {
+    char tmpl[] = "/tmp/parley-cli-test-XXXXXX";
+    path_ = mkdtemp(tmpl);
+  }
+  ~TempHome() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+int run(const std::string& home, uint16_t port, std::vector<std::string> args, std::string* out = nullptr,
+        std::string* err = nullptr) {
+  Parley p(home, port, std::move(args));
+  p.close_stdin();
+  int code = p.wait_exit();
+  if (out) *out = p.out();
+  if (err) *err = p.err();
+  return code;
+}
+
+TEST(Cli, TwoParleyProcessesChatWithEachOther) {
+  ServerProcess server;
+  TempHome tmp;
+  const std::string a = tmp / "alice", b = tmp / "bob";
+  std::string out, err;
+  ASSERT_EQ(run(a, server.port(), {"register", "alice", "--password", "alice-pass-1"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("logged in as alice"), std::string::npos) << out;
+  ASSERT_EQ(run(b, server.port(), {"register", "bob", "--password", "bob-pass-123"}, &out, &err), 0) << err;
+
+  // One-shot send, seen by a running `tail --json`.
+  Parley tail(b, server.port(), {"tail", "--json"});
+  ASSERT_TRUE(tail.wait_output("\"state\":\"connected\"")) << tail.out();
+  ASSERT_EQ(run(a, server.port(), {"send", "bob", "hello", "from", "the", "cli"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("sent #1 to d:alice:bob"), std::string::npos) << out;
+  ASSERT_TRUE(tail.wait_output("hello from the cli")) << tail.out();
+  EXPECT_NE(tail.out().find("\"origin\":\"live\""), std::string::npos);
+  tail.signal(SIGTERM);
+  EXPECT_EQ(tail.wait_exit(), 0);
+
+  // Two interactive chats: each line typed on one side appears on the other.
+  Parley alice(a, server.port(), {"chat", "bob"});
+  Parley bob(b, server.port(), {"chat", "alice"});
+  ASSERT_TRUE(alice.wait_output("hello from the cli")) << alice.out();  // recent history first
+  ASSERT_TRUE(bob.wait_output("hello from the cli")) << bob.out();
+  alice.write_line("how are you?");
+  ASSERT_TRUE(bob.wait_output("alice: how are you?")) << bob.out();
+  bob.write_line("fine, thanks");
+  ASSERT_TRUE(alice.wait_output("bob: fine, thanks")) << alice.out();
+  alice.close_stdin();
+  bob.write_line("/quit");
+  EXPECT_EQ(alice.wait_exit(), 0) << alice.err();
+  EXPECT_EQ(bob.wait_exit(), 0) << bob.err();
+
+  // History, in order, as JSON lines.
+  ASSERT_EQ(run(b, server.port(), {"history", "alice", "--json"}, &out, &err), 0) << err;
+  auto first = out.find("hello from the cli"), second = out.find("how are you?"), third = out.find("fine, thanks");
+  ASSERT_NE(first, std::string::npos) << out;
+  ASSERT_NE(second, std::string::npos) << out;
+  ASSERT_NE(third, std::string::npos) << out;
+  EXPECT_LT(first, second);
+  EXPECT_LT(second, third);
+  ASSERT_EQ(run(a, server.port(), {"conversations"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("d:alice:bob"), std::string::npos) << out;
+  EXPECT_NE(out.find("bob: fine, thanks"), std::string::npos) << out;
+}
+
+// `parley tail` and `parley send` of one account at the same time share its database: the send still gets
+// its own ack and reports it.
+TEST(Cli, SendWhileTailRunsForTheSameAccount) {
+  ServerProcess server;
+  TempHome tmp;
+  std::string out, err;
+  ASSERT_EQ(run(tmp / "a", server.port(), {"register", "alice", "--password", "alice-pass-1"}, &out, &err), 0) << err;
+  ASSERT_EQ(run(tmp / "b", server.port(), {"register", "bob", "--password", "bob-pass-123"}, &out, &err), 0) << err;
+  Parley tail(tmp / "a", server.port(), {"tail", "--json"});
+  ASSERT_TRUE(tail.wait_output("\"state\":\"connected\"")) << tail.out();
+  for (int i = 0; i < 5; ++i) {
+    const std::string text = "concurrent " + std::to_string(i);
+    ASSERT_EQ(run(tmp / "a", server.port(), {"send", "bob", text}, &out, &err), 0) << err;
+    EXPECT_NE(out.find("sent #" + std::to_string(i + 1)), std::string::npos) << out;
+  }
+  tail.signal(SIGINT);
+  EXPECT_EQ(tail.wait_exit(), 0);
+}
+
+// examples/chat_example.c, the C program of the docs, really logs in and sends.
+TEST(Cli, TheCExampleLogsInAndSends) {
+  ServerProcess server;
+  TempHome tmp;
+  admin_user_token(server.port(), "alice", "x", "alice-pass-1");
+  std::string out, err;
+  ASSERT_EQ(run(tmp / "b", server.port(), {"register", "bob", "--password", "bob-pass-123"}, &out, &err), 0) << err;
+  const std::string url = "ws://127.0.0.1:" + std::to_string(server.port()) + "/v1/ws";
+  std::vector<std::string> argv_s = {CHAT_EXAMPLE_PATH, url, tmp / "alice.db", "alice", "alice-pass-1", "bob",
+                                     "hi from C", "0"};
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  ASSERT_EQ(posix_spawn(&pid, CHAT_EXAMPLE_PATH, nullptr, nullptr, argv.data(), environ), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);  // bounded by the example's own 30 s limits
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  ASSERT_EQ(run(tmp / "b", server.port(), {"history", "alice"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("alice: hi from C"), std::string::npos) << out;
+}
+
+TEST(Cli, ErrorsSayWhatIsWrong) {
+  ServerProcess server;
+  TempHome tmp;
+  std::string out, err;
+  // Nobody logged in.
+  EXPECT_EQ(run(tmp / "x", server.port(), {"send", "bob", "hi"}, &out, &err), 1);
+  EXPECT_NE(err.find("not logged in"), std::string::npos) << err;
+  // Wrong password.
+  ASSERT_EQ(run(tmp / "a", server.port(), {"register", "alice", "--password", "alice-pass-1"}, &out, &err), 0) << err;
+  EXPECT_EQ(run(tmp / "b", server.port(), {"login", "alice", "--password", "nope-nope-nope"}, &out, &err), 1);
+  EXPECT_NE(err.find("login failed"), std::string::npos) << err;
+  // A server that is not there: said so, with the retry delay, and the message stays queued (exit 3).
+  const uint16_t nowhere = server.port();
+  server.terminate();
+  Parley send(tmp / "a", nowhere, {"--timeout", "2", "send", "bob", "later"});
+  send.close_stdin();
+  EXPECT_EQ(send.wait_exit(), 3);
+  EXPECT_NE(send.err().find("cannot reach server at ws://127.0.0.1:" + std::to_string(nowhere)), std::string::npos)
+      << send.err();
+  EXPECT_NE(send.err().find("retrying in"), std::string::npos) << send.err();
+  // Usage errors come from the argument parser.
+  EXPECT_EQ(run(tmp / "a", nowhere, {"send"}, &out, &err), 2);
+  EXPECT_NE(err.find("required"), std::string::npos) << err;
+}
+
+TEST(Cli, AMessageQueuedOfflineIsSentByTheNextRun) {
+  const uint16_t port = free_loopback_port();
+  ServerProcess server({"--listen", "127.0.0.1:" + std::to_string(port)});
+  TempHome tmp;
+  std::string out, err;
+  ASSERT_EQ(run(tmp / "a", port, {"register", "alice", "--password", "alice-pass-1"}, &out, &err), 0) << err;
+  ASSERT_EQ(run(tmp / "b", port, {"register", "bob", "--password", "bob-pass-123"}, &out, &err), 0) << err;
+  server.terminate();
+  EXPECT_EQ(run(tmp / "a", port, {"--timeout", "1", "send", "bob", "written offline"}, &out, &err), 3) << err;
+  server.start();
+  ASSERT_EQ(run(tmp / "a", port, {"send", "bob", "written online"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("sent #2"), std::string::npos) << out;  // the queued one went first, as #1
+  ASSERT_EQ(run(tmp / "b", port, {"history", "alice"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("#1 alice: written offline"), std::string::npos) << out;
+  EXPECT_NE(out.find("#2 alice: written online"), std::string::npos) << out;
+
+  // A message the server refuses stays in the outbox as failed until cancelled.
+  EXPECT_EQ(run(tmp / "a", port, {"send", "nobody", "hello?"}, &out, &err), 1);
+  EXPECT_NE(err.find("refused"), std::string::npos) << err;
+  ASSERT_EQ(run(tmp / "a", port, {"outbox", "--json"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("\"state\":\"failed\""), std::string::npos) << out;
+  const std::string key = "\"client_msg_id\":\"";
+  auto at = out.find(key);
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string id = out.substr(at + key.size(), out.find('"', at + key.size()) - at - key.size());
+  ASSERT_EQ(run(tmp / "a", port, {"outbox", "--cancel", id}, &out, &err), 0) << err;
+  ASSERT_EQ(run(tmp / "a", port, {"outbox"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("the outbox is empty"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace parley::testing
