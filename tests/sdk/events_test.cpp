@@ -100,11 +100,11 @@ TEST(SdkEvents, UnknownEventKindsAndGarbageFramesAreIgnored) {
   server.send(future);                  // an event kind from a newer server
   server.send_raw("\xff\xff\xff\xff");  // not a ServerFrame at all
   auto newer = message(1);
-  newer.set_kind(static_cast<v1::MessageKind>(9));  // a message kind from a newer server
+  newer.set_kind(static_cast<v1::MessageKind>(99));  // a message kind from a newer server
   newer.GetReflection()->MutableUnknownFields(&newer)->AddLengthDelimited(40, "reactions");
   server.send(push(newer));
   ASSERT_TRUE(r.wait([&] { return r.messages.size() == 1; }));
-  EXPECT_EQ(r.messages[0].kind, "9");
+  EXPECT_EQ(r.messages[0].kind, "99");
   v1::Message back;
   ASSERT_TRUE(back.ParseFromString(r.messages[0].proto));
   EXPECT_EQ(back.GetReflection()->GetUnknownFields(back).field_count(), 1) << "the unknown field was kept";
