@@ -52,7 +52,7 @@ void handle_register_user(const Request& r, const v1::RegisterUserRequest& req) 
   if (auto ok = core::validate_display_name(req.display_name()); !ok) return r.error(ok.error());
   if (!reserve_hash_slot(r)) return;
   store::UserRecord user{req.user_id(), req.display_name().empty() ? req.user_id() : req.display_name(), "",
-                         false, r.services->clock.now_ms()};
+                         false, r.services->clock.now_ms(), {}};
   bool queued = r.on_worker([r, user = std::move(user), password = req.password()]() mutable {
     auto hash = hash_password(password);
     r.services->pending_hashes.fetch_sub(1);

@@ -110,7 +110,7 @@ void AdminApi::handle(std::string_view method, std::string_view path, std::strin
     }
     return on_worker([&s, req = *req, done, error] {
       store::UserRecord user{req.user_id(), req.display_name().empty() ? req.user_id() : req.display_name(), "",
-                             false, s.clock.now_ms()};
+                             false, s.clock.now_ms(), {}};
       if (!req.password().empty()) {
         auto hash = hash_password(req.password());
         if (!hash) return error(hash.error());
