@@ -127,6 +127,7 @@ class SqliteStore final : public Store {
   // the cache are staged, kept when the write succeeds and dropped when it rolls back; a failed commit
   // empties the cache.
   struct ConversationState {
+    explicit ConversationState(v1::ConversationKind k) : kind(k) {}
     v1::ConversationKind kind;
     uint64_t max_seq = 0;
     uint64_t max_ord = 0;  // messages.ord of the newest message
