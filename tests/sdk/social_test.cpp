@@ -5,6 +5,7 @@
 #include "parley/json.h"
 #include "sdk_test_support.h"
 #include "server_process.h"
+#include "ws_client.h"
 
 namespace parley::testing {
 namespace {
@@ -221,6 +222,66 @@ TEST(SdkSocial, TypingAndReadReceiptsReachThePeer) {
   ASSERT_FALSE(convs->empty());
   EXPECT_EQ(convs->front().peer_read_seq, seq);
   EXPECT_EQ(convs->front().peer_delivered_seq, seq);
+}
+
+// Another device of the same user deletes a message for me, changes the conversation's settings and clears the
+// history: the SDK's store follows each event, and on_event reports them.
+TEST(SdkSocial, DeletionsAndSettingsFromAnotherDeviceReachTheStore) {
+  ServerProcess server;
+  TempDir dir;
+  Account alice, bob;
+  sign_up(alice, server.port(), dir, "alice", "a1");
+  sign_up(bob, server.port(), dir, "bob", "b1");
+  const std::string conv = Client::direct_conversation_id("alice", "bob");
+  uint64_t one = exchange(bob, alice, conv, "one");
+  uint64_t two = exchange(bob, alice, conv, "two");
+  uint64_t three = exchange(bob, alice, conv, "three");
+
+  WsClient phone(server.port(), protocol::Encoding::kBinary);
+  phone.login("alice", "alice-password", "a2");
+  v1::ClientFrame del;
+  del.mutable_delete_messages()->set_conversation_id(conv);
+  del.mutable_delete_messages()->add_seqs(two);
+  ASSERT_TRUE(phone.call(del).has_delete_messages());
+  ASSERT_TRUE(alice.recorder.wait([&] {
+    for (const auto& e : alice.recorder.events)
+      if (e.kind == EventKind::kMessagesDeleted && e.conversation_id == conv) return true;
+    return false;
+  }));
+  auto left = alice.client->messages(conv, 0, 10);
+  ASSERT_TRUE(left);
+  ASSERT_EQ(left->size(), 2u);
+  EXPECT_EQ(left->front().seq, one);
+  EXPECT_EQ(left->back().seq, three);
+
+  v1::ClientFrame settings;
+  settings.mutable_update_conversation_settings()->set_conversation_id(conv);
+  settings.mutable_update_conversation_settings()->set_pinned(true);
+  settings.mutable_update_conversation_settings()->set_draft("half a thought");
+  ASSERT_TRUE(phone.call(settings).has_update_conversation_settings());
+  ASSERT_TRUE(alice.recorder.wait([&] {
+    for (const auto& e : alice.recorder.events)
+      if (e.kind == EventKind::kSettings && e.conversation_id == conv) return true;
+    return false;
+  }));
+  auto convs = alice.client->conversations();
+  ASSERT_TRUE(convs);
+  ASSERT_EQ(convs->size(), 1u);
+  EXPECT_TRUE(convs->front().pinned);
+  EXPECT_EQ(convs->front().draft, "half a thought");
+
+  v1::ClientFrame clear;
+  clear.mutable_clear_conversation()->set_conversation_id(conv);
+  ASSERT_TRUE(phone.call(clear).has_clear_conversation());
+  ASSERT_TRUE(alice.recorder.wait([&] {
+    int n = 0;
+    for (const auto& e : alice.recorder.events)
+      if (e.kind == EventKind::kMessagesDeleted) ++n;
+    return n == 2;
+  }));
+  left = alice.client->messages(conv, 0, 10);
+  ASSERT_TRUE(left);
+  EXPECT_TRUE(left->empty());
 }
 
 }  // namespace
