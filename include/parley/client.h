@@ -22,6 +22,9 @@
 #include <vector>
 
 namespace parley {
+namespace v1 {
+class ClientFrame;
+}
 
 // How the client stands with the server. Terminal states (kLoggedOut, kKicked, kTokenExpired, kAuthFailed) stop
 // reconnecting until the app logs in again (or calls use_token()).
@@ -86,7 +89,17 @@ struct ConversationRecord {
   std::string last_text;
   std::string last_sender_id;
   int64_t last_timestamp_ms = 0;
+  // Direct chats: how far the other user has received / read (0 when unknown or their receipts are off).
+  uint64_t peer_delivered_seq = 0;
+  uint64_t peer_read_seq = 0;
+  // This user's settings for the conversation (shared by their devices).
+  bool pinned = false;
+  int64_t muted_until_ms = 0;
+  bool archived = false;
+  bool hidden = false;
+  std::string draft;
 };
+
 
 struct StateUpdate {
   ConnectionState state = ConnectionState::kLoggedOut;
@@ -115,6 +128,30 @@ enum class MessageOrigin {
   kSync,  // fetched while catching up (after a reconnect, or to fill a gap in the seqs)
 };
 
+// A server event that has no record of its own in the local store, reported as the protocol's canonical JSON
+// of the event body (proto field names). See docs/sdk.md for each kind's fields.
+enum class EventKind {
+  kReceipt,          // parley.v1.ReceiptEvent: the other user's delivered/read cursor moved (direct chats)
+  kTyping,           // parley.v1.TypingEvent (ephemeral, never stored)
+  kPresence,         // parley.v1.Presence of a subscribed user
+  kFriend,           // parley.v1.FriendEvent: requests, friendships, blocks
+  kSettings,         // parley.v1.SettingsEvent: my settings for a conversation changed on another device
+  kMessagesDeleted,  // parley.v1.MessagesDeletedEvent: messages deleted (or history cleared) for me
+  kJoinRequest,      // parley.v1.JoinRequestEvent: someone asks to join a group I administer
+  kPrivacy,          // parley.v1.PrivacyEvent: my privacy settings changed on another device
+};
+const char* to_string(EventKind kind);  // "receipt", "typing", ...
+
+struct EventUpdate {
+  EventKind kind = EventKind::kReceipt;
+  std::string conversation_id;  // empty for events about users (presence, friend, privacy)
+  std::string json;             // the event body in canonical JSON
+  MessageOrigin origin = MessageOrigin::kLive;  // kSync: replayed by sync after a reconnect
+};
+
+enum class ReactionChange { kAdd, kRemove };
+enum class FriendAnswer { kAccept, kDecline };
+
 struct ClientCallbacks {
   std::function<void(const StateUpdate&)> on_state;
   // A message stored on this device for the first time (never twice for one (conversation, seq)), other than
@@ -127,6 +164,13 @@ struct ClientCallbacks {
   std::function<void(const std::string& conversation_id, uint64_t read_seq)> on_read;
   // Catching up after a (re)connect finished: the local store now holds what the server had.
   std::function<void()> on_synced;
+  // A stored message changed: edited, revoked, or its reactions changed (the record holds the new state; the
+  // full wire message in `json` carries edit_count, revoked, reactions). Runs only for messages stored here.
+  std::function<void(const MessageRecord&)> on_message_updated;
+  // Receipts, typing, presence, friends, settings, deletions for me, join requests, privacy. The local store
+  // is updated before the callback runs (peer cursors and settings on the conversation, deleted messages
+  // removed).
+  std::function<void(const EventUpdate&)> on_event;
 };
 
 // Runs a callback. Must not run it inline when called from a Client method (post it to a queue or thread).
@@ -220,12 +264,43 @@ class Client {
   void add_members(std::string conversation_id, std::vector<std::string> user_ids, Done<uint64_t> done);
   void remove_members(std::string conversation_id, std::vector<std::string> user_ids, Done<uint64_t> done);
 
+  // Operations on a sent message (need a connection; fail with kErrorOffline otherwise). On success the target
+  // message is updated in the local store and returned in its new state; other devices and members see it
+  // through on_message_updated.
+  void edit(std::string conversation_id, uint64_t seq, std::string text, Done<MessageRecord> done);
+  void revoke(std::string conversation_id, uint64_t seq, Done<MessageRecord> done);
+  void react(std::string conversation_id, uint64_t seq, std::string emoji, ReactionChange change,
+             Done<MessageRecord> done);
+  // Tells the other members this user is (or stopped) typing. Ephemeral; fails with kErrorOffline offline.
+  void set_typing(std::string conversation_id, bool typing, Done<void> done);
+
+  // Friends and blocks (need a connection). Results are the server's response in canonical JSON:
+  // list_friends {"friends": [{"user": {...}, "remark", "since_ms"}]}, list_friend_requests {"incoming": [...],
+  // "outgoing": [...]}, list_blocked {"users": [...]}, send_friend_request {"became_friends": bool}, else {}.
+  void send_friend_request(std::string user_id, std::string message, Done<std::string> done);
+  void answer_friend_request(std::string user_id, FriendAnswer answer, Done<std::string> done);
+  void remove_friend(std::string user_id, Done<std::string> done);
+  void block_user(std::string user_id, Done<std::string> done);
+  void unblock_user(std::string user_id, Done<std::string> done);
+  void list_friends(Done<std::string> done);
+  void list_friend_requests(Done<std::string> done);
+  void list_blocked(Done<std::string> done);
+
+  // Subscribes this connection to users' presence; the result is {"presences": [...]} (current state), changes
+  // arrive through on_event(kPresence) until the connection drops (subscribe again after on_synced).
+  void subscribe_presence(std::vector<std::string> user_ids, Done<std::string> done);
+
+  // Full-text search on the server over every message this user can see (also those never loaded here).
+  // `conversation_id` may be empty (all). Result: {"hits": [{"message": {...}, "snippet"}], "next_page_token"}.
+  void search_server(std::string query, std::string conversation_id, uint32_t limit, Done<std::string> done);
+
   // "d:<a>:<b>" with a < b (bytewise), the id both users derive for their direct conversation.
   static std::string direct_conversation_id(const std::string& user_a, const std::string& user_b);
 
  private:
   struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
+  void post_call(v1::ClientFrame frame, Done<std::string> done);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -15,6 +15,8 @@ std::string to_json(const ConversationRecord& conversation);
 std::string to_json(const SendUpdate& update);
 std::string to_json(const StateUpdate& update);
 std::string to_json(const SessionSummary& session);
+// {"kind": "receipt" | ..., "conversation_id" (when any), "origin": "live" | "sync", "event": {...}}
+std::string to_json(const EventUpdate& event);
 
 template <typename T>
 std::string to_json_array(const std::vector<T>& items) {

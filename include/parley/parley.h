@@ -78,6 +78,12 @@ typedef struct parley_callbacks {
   void (*on_read)(void* user_data, const char* conversation_id, size_t len, uint64_t read_seq);
   /* Catching up after a (re)connect finished. */
   void (*on_synced)(void* user_data);
+  /* A stored message was edited, revoked or reacted to (JSON message object in its new state). */
+  void (*on_message_updated)(void* user_data, const char* message_json, size_t len);
+  /* Receipts, typing, presence, friends, settings, deletions for me, join requests, privacy:
+   * {"kind": "receipt" | "typing" | "presence" | "friend" | "settings" | "messages_deleted" | "join_request" |
+   *  "privacy", "conversation_id" (when any), "origin": "live" | "sync", "event": {...}} (see docs/sdk.md). */
+  void (*on_event)(void* user_data, const char* event_json, size_t len);
 } parley_callbacks;
 
 /* Completion of an asynchronous call: status PARLEY_OK with the result as JSON (may be empty), or a failure
@@ -138,6 +144,38 @@ int parley_add_members(parley_client* client, const char* conversation_id, size_
                        size_t user_ids_len, parley_done_fn done, void* user_data);
 int parley_remove_members(parley_client* client, const char* conversation_id, size_t len, const char* user_ids_json,
                           size_t user_ids_len, parley_done_fn done, void* user_data);
+
+/* Operations on a sent message (need a connection). done's JSON: the target message in its new state. */
+int parley_edit(parley_client* client, const char* conversation_id, size_t len, uint64_t seq, const char* text,
+                size_t text_len, parley_done_fn done, void* user_data);
+int parley_revoke(parley_client* client, const char* conversation_id, size_t len, uint64_t seq, parley_done_fn done,
+                  void* user_data);
+/* remove: 0 adds the reaction, 1 takes it off. */
+int parley_react(parley_client* client, const char* conversation_id, size_t len, uint64_t seq, const char* emoji,
+                 size_t emoji_len, int remove, parley_done_fn done, void* user_data);
+/* typing: 1 started, 0 stopped. done's JSON: {}. */
+int parley_set_typing(parley_client* client, const char* conversation_id, size_t len, int typing, parley_done_fn done,
+                      void* user_data);
+
+/* Friends and blocks (need a connection). done's JSON is the server's response (docs/sdk.md). */
+int parley_friend_request(parley_client* client, const char* user_id, size_t len, const char* message,
+                          size_t message_len, parley_done_fn done, void* user_data);
+/* accept: 1 accepts, 0 declines. */
+int parley_friend_answer(parley_client* client, const char* user_id, size_t len, int accept, parley_done_fn done,
+                         void* user_data);
+int parley_friend_remove(parley_client* client, const char* user_id, size_t len, parley_done_fn done, void* user_data);
+int parley_block_user(parley_client* client, const char* user_id, size_t len, parley_done_fn done, void* user_data);
+int parley_unblock_user(parley_client* client, const char* user_id, size_t len, parley_done_fn done, void* user_data);
+int parley_list_friends(parley_client* client, parley_done_fn done, void* user_data);
+int parley_list_friend_requests(parley_client* client, parley_done_fn done, void* user_data);
+int parley_list_blocked(parley_client* client, parley_done_fn done, void* user_data);
+
+/* Presence: user_ids_json is a JSON array; done's JSON {"presences": [...]}; changes arrive through on_event. */
+int parley_subscribe_presence(parley_client* client, const char* user_ids_json, size_t user_ids_len,
+                              parley_done_fn done, void* user_data);
+/* Server-side full-text search; conversation_id may be empty (all). done's JSON {"hits": [...], ...}. */
+int parley_search_server(parley_client* client, const char* query, size_t query_len, const char* conversation_id,
+                         size_t conversation_id_len, uint32_t limit, parley_done_fn done, void* user_data);
 
 /* "d:<a>:<b>" with a < b: the id of the direct conversation of two users. */
 int parley_direct_conversation_id(const char* user_a, size_t a_len, const char* user_b, size_t b_len,

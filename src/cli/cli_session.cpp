@@ -50,6 +50,12 @@ Session::Session(const std::string& server, const std::string& database, Output&
     cv_.notify_all();
     if (hooks_.on_send) hooks_.on_send(u);
   };
+  cb.on_message_updated = [this](const MessageRecord& m) {
+    if (hooks_.on_message_updated) hooks_.on_message_updated(m);
+  };
+  cb.on_event = [this](const EventUpdate& e) {
+    if (hooks_.on_event) hooks_.on_event(e);
+  };
   cb.on_read = [this](const std::string& c, uint64_t seq) {
     if (hooks_.on_read) hooks_.on_read(c, seq);
   };

@@ -33,6 +33,8 @@ struct SessionHooks {
   std::function<void(const SendUpdate&)> on_send;
   std::function<void(const StateUpdate&)> on_state;
   std::function<void(const std::string&, uint64_t)> on_read;
+  std::function<void(const MessageRecord&)> on_message_updated;
+  std::function<void(const EventUpdate&)> on_event;
 };
 
 class Session {

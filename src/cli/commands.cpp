@@ -59,7 +59,25 @@ std::string describe(const MessageRecord& m) {
   std::string state = m.state == SendState::kSent      ? ""
                       : m.state == SendState::kSending ? "  (sending)"
                                                        : "  (failed: " + m.error + ")";
-  return head + m.sender_id + ": " + m.text + state;
+  std::string text = m.text, marks;
+  boost::system::error_code ec;
+  auto v = m.json.empty() ? json::value() : json::parse(m.json, ec);
+  if (!ec && v.is_object()) {
+    const auto& o = v.get_object();
+    if (const auto* r = o.if_contains("revoked"); r && r->is_bool() && r->as_bool()) text = "(revoked)";
+    if (o.contains("edit_count")) marks += "  (edited)";
+    if (const auto* rs = o.if_contains("reactions"); rs && rs->is_array()) {
+      for (const auto& r : rs->get_array()) {
+        if (!r.is_object()) continue;
+        const auto* emoji = r.get_object().if_contains("emoji");
+        const auto* count = r.get_object().if_contains("count");
+        if (emoji && emoji->is_string())
+          marks += "  " + std::string(emoji->as_string().c_str()) +
+                   (count ? " " + json::serialize(*count) : std::string());
+      }
+    }
+  }
+  return head + m.sender_id + ": " + text + marks + state;
 }
 
 void print_message(Output& out, const MessageRecord& m, const char* origin = nullptr) {
@@ -220,6 +238,38 @@ int cmd_chat(Context& ctx, const std::string& to) {
     print_message(out, m, out.json() ? (origin == MessageOrigin::kLive ? "live" : "sync") : nullptr);
     if (client) (void)client->mark_read(conversation, m.seq);
   };
+  hooks.on_message_updated = [&, conversation](const MessageRecord& m) {
+    if (m.conversation_id != conversation) return;
+    if (out.json())
+      out.out("{\"event\":\"updated\",\"message\":" + to_json(m) + "}");
+    else
+      out.out("(changed) " + describe(m));
+  };
+  hooks.on_event = [&, conversation](const EventUpdate& e) {
+    if (e.conversation_id != conversation || e.origin != MessageOrigin::kLive) return;
+    if (e.kind != EventKind::kTyping && e.kind != EventKind::kReceipt) return;
+    if (out.json()) {
+      out.out(to_json(e));
+      return;
+    }
+    boost::system::error_code ec;
+    auto v = json::parse(e.json, ec);
+    if (ec || !v.is_object()) return;
+    const auto& o = v.get_object();
+    auto text = [&](const char* k) {
+      const auto* f = o.if_contains(k);
+      return f && f->is_string() ? std::string(f->as_string().c_str()) : std::string();
+    };
+    auto number = [&](const char* k) {
+      const auto* f = o.if_contains(k);
+      return f ? (f->is_string() ? std::string(f->as_string().c_str()) : json::serialize(*f)) : std::string();
+    };
+    const auto* typing = o.if_contains("typing");
+    if (e.kind == EventKind::kTyping)
+      out.err(text("user_id") + (typing && typing->is_bool() && typing->as_bool() ? " is typing…" : " stopped typing"));
+    else if (!number("read_seq").empty())
+      out.err(text("user_id") + " read up to #" + number("read_seq"));
+  };
   hooks.on_send = [&](const SendUpdate& u) {
     if (u.state == SendState::kFailed) out.err("parley: not sent: " + u.error);
     if (u.state != SendState::kSending) {
@@ -321,7 +371,42 @@ int cmd_history(Context& ctx, const std::string& to, uint32_t limit, uint64_t be
   return 0;
 }
 
-int cmd_search(Context& ctx, const std::string& query, uint32_t limit) {
+int cmd_search(Context& ctx, const std::string& query, uint32_t limit, bool on_server) {
+  if (on_server) {
+    auto s = open_session(ctx, trouble_hooks(*ctx.out, ctx.verbose));
+    if (!s) return 1;
+    if (s->wait_ready(ctx.timeout) != ConnectionState::kConnected) {
+      ctx.out->err("parley: searching on the server needs a connection: " + s->last_detail());
+      return 1;
+    }
+    auto r = Session::wait_done<std::string>(
+        [&](Done<std::string> done) { s->client().search_server(query, "", std::min<uint32_t>(limit, 100), std::move(done)); },
+        ctx.timeout);
+    if (!r || !*r) {
+      ctx.out->err("parley: search failed: " + (r ? (*r).error().message : std::string("timeout")));
+      return 1;
+    }
+    boost::system::error_code ec;
+    auto v = json::parse(**r, ec);
+    if (ec || !v.is_object()) return 1;
+    if (const auto* hits = v.get_object().if_contains("hits"); hits && hits->is_array()) {
+      for (const auto& hit : hits->get_array()) {
+        if (ctx.out->json()) {
+          ctx.out->out(json::serialize(hit));
+          continue;
+        }
+        const auto* m = hit.is_object() ? hit.get_object().if_contains("message") : nullptr;
+        if (!m || !m->is_object()) continue;
+        const auto& mo = m->get_object();
+        auto field = [&](const char* k) {
+          const auto* f = mo.if_contains(k);
+          return f ? (f->is_string() ? std::string(f->as_string().c_str()) : json::serialize(*f)) : std::string();
+        };
+        ctx.out->out(field("conversation_id") + " #" + field("seq") + " " + field("sender_id") + ": " + field("text"));
+      }
+    }
+    return 0;
+  }
   if (!require_user(ctx)) return 1;
   Session s(ctx.server, database_path(ctx.config, ctx.user), *ctx.out);
   auto found = s.client().search(query, limit);
@@ -367,6 +452,18 @@ int cmd_tail(Context& ctx) {
       out.out("{\"event\":\"read\",\"conversation_id\":\"" + c + "\",\"read_seq\":" + std::to_string(seq) + "}");
     else
       out.out(c + " read up to #" + std::to_string(seq) + " on another device");
+  };
+  hooks.on_message_updated = [&out](const MessageRecord& m) {
+    if (out.json())
+      out.out("{\"event\":\"updated\",\"message\":" + to_json(m) + "}");
+    else
+      out.out(m.conversation_id + " (changed) " + describe(m));
+  };
+  hooks.on_event = [&out](const EventUpdate& e) {
+    if (out.json())
+      out.out("{\"event\":\"" + std::string(to_string(e.kind)) + "\",\"detail\":" + to_json(e) + "}");
+    else
+      out.out((e.conversation_id.empty() ? "" : e.conversation_id + " ") + to_string(e.kind) + " " + e.json);
   };
   auto s = open_session(ctx, std::move(hooks));
   if (!s) return 1;
@@ -468,6 +565,133 @@ int cmd_group_members(Context& ctx, bool add, const std::string& group, const st
   }
   ctx.out->out(ctx.out->json() ? "{\"seq\":" + std::to_string(**r) + "}"
                                : std::string(add ? "added" : "removed") + " (#" + std::to_string(**r) + ")");
+  return 0;
+}
+
+namespace {
+// Connects and runs one request needing the server; prints why on failure. nullopt: failed (reported).
+template <typename T>
+std::optional<T> with_server(Context& ctx, const char* what, const std::function<void(Session&, Done<T>)>& call) {
+  auto s = open_session(ctx, trouble_hooks(*ctx.out, ctx.verbose));
+  if (!s) return std::nullopt;
+  if (s->wait_ready(ctx.timeout) != ConnectionState::kConnected) {
+    ctx.out->err(std::string("parley: ") + what + " needs the server: " + s->last_detail());
+    return std::nullopt;
+  }
+  auto r = Session::wait_done<T>([&](Done<T> done) { call(*s, std::move(done)); }, ctx.timeout);
+  if (!r || !*r) {
+    ctx.out->err(std::string("parley: cannot ") + what + ": " + (r ? (*r).error().message : std::string("timeout")));
+    return std::nullopt;
+  }
+  return std::move(**r);
+}
+
+std::string user_line(const json::value& user) {
+  if (!user.is_object()) return "";
+  const auto* id = user.get_object().if_contains("user_id");
+  const auto* name = user.get_object().if_contains("display_name");
+  std::string out = id && id->is_string() ? std::string(id->as_string().c_str()) : "";
+  if (name && name->is_string() && !name->as_string().empty()) out += " (" + std::string(name->as_string().c_str()) + ")";
+  return out;
+}
+}  // namespace
+
+int cmd_friends(Context& ctx, const std::string& action, const std::string& user, const std::string& message) {
+  using Call = std::function<void(Session&, Done<std::string>)>;
+  if (action != "list" && user.empty()) {
+    ctx.out->err("parley: friends " + action + " needs a user id");
+    return 2;
+  }
+  Call call;
+  if (action == "list") {
+    auto friends = with_server<std::string>(ctx, "list friends", [](Session& s, Done<std::string> d) {
+      s.client().list_friends(std::move(d));
+    });
+    if (!friends) return 1;
+    auto requests = with_server<std::string>(ctx, "list friend requests", [](Session& s, Done<std::string> d) {
+      s.client().list_friend_requests(std::move(d));
+    });
+    if (!requests) return 1;
+    if (ctx.out->json()) {
+      ctx.out->out("{\"friends\":" + *friends + ",\"requests\":" + *requests + "}");
+      return 0;
+    }
+    boost::system::error_code ec;
+    auto f = json::parse(*friends, ec);
+    if (!ec && f.is_object()) {
+      if (const auto* list = f.get_object().if_contains("friends"); list && list->is_array()) {
+        for (const auto& e : list->get_array()) {
+          if (const auto* u = e.is_object() ? e.get_object().if_contains("user") : nullptr)
+            ctx.out->out("friend   " + user_line(*u));
+        }
+      }
+    }
+    auto r = json::parse(*requests, ec);
+    if (!ec && r.is_object()) {
+      for (const char* dir : {"incoming", "outgoing"}) {
+        const auto* list = r.get_object().if_contains(dir);
+        if (!list || !list->is_array()) continue;
+        for (const auto& e : list->get_array()) {
+          if (!e.is_object()) continue;
+          const auto& o = e.get_object();
+          bool in = std::string(dir) == "incoming";
+          const auto* who = o.if_contains(in ? "from_user_id" : "to_user_id");
+          const auto* text = o.if_contains("message");
+          ctx.out->out(std::string(in ? "asks you " : "asked    ") +
+                       (who && who->is_string() ? std::string(who->as_string().c_str()) : "") +
+                       (text && text->is_string() && !text->as_string().empty()
+                            ? ": " + std::string(text->as_string().c_str())
+                            : ""));
+        }
+      }
+    }
+    return 0;
+  }
+  if (action == "add")
+    call = [&](Session& s, Done<std::string> d) { s.client().send_friend_request(user, message, std::move(d)); };
+  else if (action == "accept" || action == "decline")
+    call = [&](Session& s, Done<std::string> d) {
+      s.client().answer_friend_request(user, action == "accept" ? FriendAnswer::kAccept : FriendAnswer::kDecline,
+                                       std::move(d));
+    };
+  else if (action == "remove")
+    call = [&](Session& s, Done<std::string> d) { s.client().remove_friend(user, std::move(d)); };
+  else if (action == "block")
+    call = [&](Session& s, Done<std::string> d) { s.client().block_user(user, std::move(d)); };
+  else if (action == "unblock")
+    call = [&](Session& s, Done<std::string> d) { s.client().unblock_user(user, std::move(d)); };
+  else {
+    ctx.out->err("parley: unknown friends action " + action + " (list, add, accept, decline, remove, block, unblock)");
+    return 2;
+  }
+  auto r = with_server<std::string>(ctx, (action + " " + user).c_str(), call);
+  if (!r) return 1;
+  if (ctx.out->json()) {
+    ctx.out->out(*r);
+  } else if (action == "add") {
+    ctx.out->out(r->find("true") != std::string::npos ? "you and " + user + " are friends now"
+                                                      : "asked " + user + " to be friends");
+  } else {
+    ctx.out->out(action + " " + user + ": done");
+  }
+  return 0;
+}
+
+int cmd_message_op(Context& ctx, MessageOp op, const std::string& to, uint64_t seq, const std::string& arg) {
+  if (!require_user(ctx)) return 1;
+  std::string conversation = resolve_target(ctx.user, to);
+  const char* what = op == MessageOp::kEdit ? "edit the message" : op == MessageOp::kRevoke ? "revoke the message"
+                                                                                          : "react";
+  auto r = with_server<MessageRecord>(ctx, what, [&](Session& s, Done<MessageRecord> d) {
+    if (op == MessageOp::kEdit)
+      s.client().edit(conversation, seq, arg, std::move(d));
+    else if (op == MessageOp::kRevoke)
+      s.client().revoke(conversation, seq, std::move(d));
+    else
+      s.client().react(conversation, seq, arg, ReactionChange::kAdd, std::move(d));
+  });
+  if (!r) return 1;
+  print_message(*ctx.out, *r);
   return 0;
 }
 

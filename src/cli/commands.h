@@ -30,7 +30,14 @@ int cmd_send(Context& ctx, const std::string& to, const std::string& text);
 int cmd_chat(Context& ctx, const std::string& to);
 int cmd_conversations(Context& ctx);
 int cmd_history(Context& ctx, const std::string& to, uint32_t limit, uint64_t before_seq);
-int cmd_search(Context& ctx, const std::string& query, uint32_t limit);
+// `on_server`: the server's index of every message the user can see, instead of this device's.
+int cmd_search(Context& ctx, const std::string& query, uint32_t limit, bool on_server);
+// friends list | add <user> [message] | accept <user> | decline <user> | remove <user> | block <user> |
+// unblock <user>; list also shows pending requests.
+int cmd_friends(Context& ctx, const std::string& action, const std::string& user, const std::string& message);
+enum class MessageOp { kEdit, kRevoke, kReact };
+// Edits (arg: new text), revokes, or reacts to (arg: emoji) message `seq` of `to`.
+int cmd_message_op(Context& ctx, MessageOp op, const std::string& to, uint64_t seq, const std::string& arg);
 int cmd_tail(Context& ctx);
 // Lists unsent messages; with `resend_id` / `cancel_id` acts on one failed (or waiting) message.
 int cmd_outbox(Context& ctx, const std::string& resend_id, const std::string& cancel_id);

@@ -173,6 +173,18 @@ parley::ClientCallbacks bridge(const parley_callbacks* c) {
     };
   }
   if (copy.on_synced) cb.on_synced = [copy] { copy.on_synced(copy.user_data); };
+  if (copy.on_message_updated) {
+    cb.on_message_updated = [copy](const parley::MessageRecord& m) {
+      std::string j = parley::sdk::to_json(m);
+      copy.on_message_updated(copy.user_data, j.data(), j.size());
+    };
+  }
+  if (copy.on_event) {
+    cb.on_event = [copy](const parley::EventUpdate& e) {
+      std::string j = parley::sdk::to_json(e);
+      copy.on_event(copy.user_data, j.data(), j.size());
+    };
+  }
   return cb;
 }
 
@@ -418,6 +430,149 @@ int parley_add_members(parley_client* c, const char* conversation_id, size_t len
 int parley_remove_members(parley_client* c, const char* conversation_id, size_t len, const char* user_ids_json,
                           size_t user_ids_len, parley_done_fn done, void* user_data) {
   return change_members(false, c, conversation_id, len, user_ids_json, user_ids_len, done, user_data);
+}
+
+namespace {
+parley::Done<parley::MessageRecord> message_done(parley_done_fn done, void* user_data) {
+  return adapt<parley::MessageRecord>(done, user_data, [](const auto& m) { return parley::sdk::to_json(m); });
+}
+parley::Done<std::string> json_done(parley_done_fn done, void* user_data) {
+  return adapt<std::string>(done, user_data, [](const std::string& j) { return j; });
+}
+}  // namespace
+
+int parley_edit(parley_client* c, const char* conversation_id, size_t len, uint64_t seq, const char* text,
+                size_t text_len, parley_done_fn done, void* user_data) {
+  PARLEY_REQUIRE_CLIENT(c, nullptr);
+  if (seq == 0 || !text || text_len == 0) return PARLEY_ERR_BAD_ARGUMENT;
+  return guard(nullptr, [&]() -> int {
+    c->client->edit(view(conversation_id, len), seq, view(text, text_len), message_done(done, user_data));
+    return PARLEY_OK;
+  });
+}
+
+int parley_revoke(parley_client* c, const char* conversation_id, size_t len, uint64_t seq, parley_done_fn done,
+                  void* user_data) {
+  PARLEY_REQUIRE_CLIENT(c, nullptr);
+  if (seq == 0) return PARLEY_ERR_BAD_ARGUMENT;
+  return guard(nullptr, [&]() -> int {
+    c->client->revoke(view(conversation_id, len), seq, message_done(done, user_data));
+    return PARLEY_OK;
+  });
+}
+
+int parley_react(parley_client* c, const char* conversation_id, size_t len, uint64_t seq, const char* emoji,
+                 size_t emoji_len, int remove, parley_done_fn done, void* user_data) {
+  PARLEY_REQUIRE_CLIENT(c, nullptr);
+  if (seq == 0 || !emoji || emoji_len == 0) return PARLEY_ERR_BAD_ARGUMENT;
+  return guard(nullptr, [&]() -> int {
+    c->client->react(view(conversation_id, len), seq, view(emoji, emoji_len),
+                     remove ? parley::ReactionChange::kRemove : parley::ReactionChange::kAdd,
+                     message_done(done, user_data));
+    return PARLEY_OK;
+  });
+}
+
+int parley_set_typing(parley_client* c, const char* conversation_id, size_t len, int typing, parley_done_fn done,
+                      void* user_data) {
+  PARLEY_REQUIRE_CLIENT(c, nullptr);
+  return guard(nullptr, [&]() -> int {
+    c->client->set_typing(view(conversation_id, len), typing != 0,
+                          [done, user_data](ClientResult<void> r) {
+                            if (!done) return;
+                            std::string j = r ? std::string("{}") : error_json(r.error());
+                            done(user_data, r ? PARLEY_OK : r.error().code, j.data(), j.size());
+                          });
+    return PARLEY_OK;
+  });
+}
+
+int parley_friend_request(parley_client* c, const char* user_id, size_t len, const char* message, size_t message_len,
+                          parley_done_fn done, void* user_data) {
+  PARLEY_REQUIRE_CLIENT(c, nullptr);
+  if (!user_id || len == 0) return PARLEY_ERR_BAD_ARGUMENT;
+  return guard(nullptr, [&]() -> int {
+    c->client->send_friend_request(view(user_id, len), view(message, message_len), json_done(done, user_data));
+    return PARLEY_OK;
+  });
+}
+
+int parley_friend_answer(parley_client* c, const char* user_id, size_t len, int accept, parley_done_fn done,
+                         void* user_data) {
+  PARLEY_REQUIRE_CLIENT(c, nullptr);
+  if (!user_id || len == 0) return PARLEY_ERR_BAD_ARGUMENT;
+  return guard(nullptr, [&]() -> int {
+    c->client->answer_friend_request(view(user_id, len),
+                                     accept ? parley::FriendAnswer::kAccept : parley::FriendAnswer::kDecline,
+                                     json_done(done, user_data));
+    return PARLEY_OK;
+  });
+}
+
+static int user_call(parley_client* c, const char* user_id, size_t len, parley_done_fn done, void* user_data,
+                     void (parley::Client::*method)(std::string, parley::Done<std::string>)) {
+  PARLEY_REQUIRE_CLIENT(c, nullptr);
+  if (!user_id || len == 0) return PARLEY_ERR_BAD_ARGUMENT;
+  return guard(nullptr, [&]() -> int {
+    ((*c->client).*method)(view(user_id, len), json_done(done, user_data));
+    return PARLEY_OK;
+  });
+}
+
+int parley_friend_remove(parley_client* c, const char* user_id, size_t len, parley_done_fn done, void* user_data) {
+  return user_call(c, user_id, len, done, user_data, &parley::Client::remove_friend);
+}
+
+int parley_block_user(parley_client* c, const char* user_id, size_t len, parley_done_fn done, void* user_data) {
+  return user_call(c, user_id, len, done, user_data, &parley::Client::block_user);
+}
+
+int parley_unblock_user(parley_client* c, const char* user_id, size_t len, parley_done_fn done, void* user_data) {
+  return user_call(c, user_id, len, done, user_data, &parley::Client::unblock_user);
+}
+
+static int list_call(parley_client* c, parley_done_fn done, void* user_data,
+                     void (parley::Client::*method)(parley::Done<std::string>)) {
+  PARLEY_REQUIRE_CLIENT(c, nullptr);
+  return guard(nullptr, [&]() -> int {
+    ((*c->client).*method)(json_done(done, user_data));
+    return PARLEY_OK;
+  });
+}
+
+int parley_list_friends(parley_client* c, parley_done_fn done, void* user_data) {
+  return list_call(c, done, user_data, &parley::Client::list_friends);
+}
+
+int parley_list_friend_requests(parley_client* c, parley_done_fn done, void* user_data) {
+  return list_call(c, done, user_data, &parley::Client::list_friend_requests);
+}
+
+int parley_list_blocked(parley_client* c, parley_done_fn done, void* user_data) {
+  return list_call(c, done, user_data, &parley::Client::list_blocked);
+}
+
+int parley_subscribe_presence(parley_client* c, const char* user_ids_json, size_t user_ids_len, parley_done_fn done,
+                              void* user_data) {
+  PARLEY_REQUIRE_CLIENT(c, nullptr);
+  return guard(nullptr, [&]() -> int {
+    std::vector<std::string> users;
+    std::string problem;
+    if (!parse_id_list(user_ids_json, user_ids_len, users, problem)) return PARLEY_ERR_BAD_ARGUMENT;
+    c->client->subscribe_presence(std::move(users), json_done(done, user_data));
+    return PARLEY_OK;
+  });
+}
+
+int parley_search_server(parley_client* c, const char* query, size_t query_len, const char* conversation_id,
+                         size_t conversation_id_len, uint32_t limit, parley_done_fn done, void* user_data) {
+  PARLEY_REQUIRE_CLIENT(c, nullptr);
+  if (!query || query_len == 0) return PARLEY_ERR_BAD_ARGUMENT;
+  return guard(nullptr, [&]() -> int {
+    c->client->search_server(view(query, query_len), view(conversation_id, conversation_id_len), limit,
+                             json_done(done, user_data));
+    return PARLEY_OK;
+  });
 }
 
 int parley_direct_conversation_id(const char* user_a, size_t a_len, const char* user_b, size_t b_len,

@@ -238,6 +238,107 @@ void Client::remove_members(std::string conversation_id, std::vector<std::string
        done = std::move(done)]() mutable { core->change_members(false, std::move(c), std::move(u), std::move(done)); });
 }
 
+void Client::edit(std::string conversation_id, uint64_t seq, std::string text, Done<MessageRecord> done) {
+  impl_->post([core = impl_->core.get(), c = std::move(conversation_id), seq, t = std::move(text),
+               done = std::move(done)]() mutable { core->edit(std::move(c), seq, std::move(t), std::move(done)); });
+}
+
+void Client::revoke(std::string conversation_id, uint64_t seq, Done<MessageRecord> done) {
+  impl_->post([core = impl_->core.get(), c = std::move(conversation_id), seq, done = std::move(done)]() mutable {
+    core->revoke(std::move(c), seq, std::move(done));
+  });
+}
+
+void Client::react(std::string conversation_id, uint64_t seq, std::string emoji, ReactionChange change,
+                   Done<MessageRecord> done) {
+  impl_->post([core = impl_->core.get(), c = std::move(conversation_id), seq, e = std::move(emoji), change,
+               done = std::move(done)]() mutable {
+    core->react(std::move(c), seq, std::move(e), change, std::move(done));
+  });
+}
+
+void Client::set_typing(std::string conversation_id, bool typing, Done<void> done) {
+  impl_->post([core = impl_->core.get(), c = std::move(conversation_id), typing, done = std::move(done)]() mutable {
+    core->set_typing(std::move(c), typing, std::move(done));
+  });
+}
+
+namespace {
+// Builds the request on the caller's thread (the frame is a value), sends it on the client thread.
+template <typename Build>
+v1::ClientFrame frame_with(Build build) {
+  v1::ClientFrame frame;
+  build(frame);
+  return frame;
+}
+}  // namespace
+
+void Client::post_call(v1::ClientFrame frame, Done<std::string> done) {
+  impl_->post([core = impl_->core.get(), f = std::move(frame), done = std::move(done)]() mutable {
+    core->call(std::move(f), std::move(done));
+  });
+}
+
+void Client::send_friend_request(std::string user_id, std::string message, Done<std::string> done) {
+  post_call(frame_with([&](v1::ClientFrame& f) {
+              f.mutable_send_friend_request()->set_user_id(std::move(user_id));
+              f.mutable_send_friend_request()->set_message(std::move(message));
+            }),
+            std::move(done));
+}
+
+void Client::answer_friend_request(std::string user_id, FriendAnswer answer, Done<std::string> done) {
+  post_call(frame_with([&](v1::ClientFrame& f) {
+              f.mutable_respond_friend_request()->set_user_id(std::move(user_id));
+              f.mutable_respond_friend_request()->set_accept(answer == FriendAnswer::kAccept);
+            }),
+            std::move(done));
+}
+
+void Client::remove_friend(std::string user_id, Done<std::string> done) {
+  post_call(frame_with([&](v1::ClientFrame& f) { f.mutable_remove_friend()->set_user_id(std::move(user_id)); }),
+            std::move(done));
+}
+
+void Client::block_user(std::string user_id, Done<std::string> done) {
+  post_call(frame_with([&](v1::ClientFrame& f) { f.mutable_block_user()->set_user_id(std::move(user_id)); }),
+            std::move(done));
+}
+
+void Client::unblock_user(std::string user_id, Done<std::string> done) {
+  post_call(frame_with([&](v1::ClientFrame& f) { f.mutable_unblock_user()->set_user_id(std::move(user_id)); }),
+            std::move(done));
+}
+
+void Client::list_friends(Done<std::string> done) {
+  post_call(frame_with([](v1::ClientFrame& f) { f.mutable_list_friends(); }), std::move(done));
+}
+
+void Client::list_friend_requests(Done<std::string> done) {
+  post_call(frame_with([](v1::ClientFrame& f) { f.mutable_list_friend_requests(); }), std::move(done));
+}
+
+void Client::list_blocked(Done<std::string> done) {
+  post_call(frame_with([](v1::ClientFrame& f) { f.mutable_list_blocked(); }), std::move(done));
+}
+
+void Client::subscribe_presence(std::vector<std::string> user_ids, Done<std::string> done) {
+  post_call(frame_with([&](v1::ClientFrame& f) {
+              for (auto& u : user_ids) f.mutable_subscribe_presence()->add_user_ids(std::move(u));
+            }),
+            std::move(done));
+}
+
+void Client::search_server(std::string query, std::string conversation_id, uint32_t limit, Done<std::string> done) {
+  post_call(frame_with([&](v1::ClientFrame& f) {
+              auto* r = f.mutable_search_messages();
+              r->set_query(std::move(query));
+              r->set_conversation_id(std::move(conversation_id));
+              r->set_limit(limit);
+            }),
+            std::move(done));
+}
+
 std::string Client::direct_conversation_id(const std::string& user_a, const std::string& user_b) {
   return user_a < user_b ? "d:" + user_a + ":" + user_b : "d:" + user_b + ":" + user_a;
 }

@@ -69,6 +69,15 @@ class ClientCore {
   void create_group(std::string name, std::vector<std::string> member_ids, Done<ConversationRecord> done);
   void change_members(bool add, std::string conversation_id, std::vector<std::string> user_ids, Done<uint64_t> done);
 
+  // Edits, revokes, reactions, typing, friends, presence, server search (core_social.cpp).
+  void edit(std::string conversation_id, uint64_t seq, std::string text, Done<MessageRecord> done);
+  void revoke(std::string conversation_id, uint64_t seq, Done<MessageRecord> done);
+  void react(std::string conversation_id, uint64_t seq, std::string emoji, ReactionChange change,
+             Done<MessageRecord> done);
+  void set_typing(std::string conversation_id, bool typing, Done<void> done);
+  // Friends, blocks, presence, search: the request as built by the caller, the response as JSON.
+  void call(v1::ClientFrame frame, Done<std::string> done) { server_call(std::move(frame), std::move(done)); }
+
   // Readable from any thread.
   ConnectionState state() const { return state_.load(); }
   std::string user_id() const;
@@ -116,7 +125,17 @@ class ClientCore {
   void run_pulls();
   void pull_step(PullJob job, int pages);
   void pull_finished(const PullJob& job);
-  void handle_event(const v1::Event& event);
+  void handle_event(const v1::Event& event, MessageOrigin origin = MessageOrigin::kLive);
+  void emit_event(EventKind kind, std::string conversation_id, std::string json, MessageOrigin origin);
+  void emit_message_updated(const v1::Message& message);
+  // An EDIT/REVOKE/REACTION arrived for `seq`: re-pull the target (when stored here) and store its new state.
+  void refresh_target(const std::string& conversation_id, uint64_t seq);
+  // Delivery receipts: coalesced per conversation, sent once the current batch of arrivals is stored.
+  void note_delivered(const std::string& conversation_id, uint64_t seq);
+  void flush_delivered();
+  void operation(v1::ClientFrame frame, Done<MessageRecord> done);
+  // Sends a request needing no local bookkeeping; `done` gets the response as JSON.
+  void server_call(v1::ClientFrame frame, Done<std::string> done);
   void on_pushed_message(const v1::Message& message);
   // Stores a message and reports it: on_send (kSent) when it is one of ours from the outbox (or `acked_here`:
   // the caller holds its ack), else on_message when new and `origin` is set. True when new.
@@ -190,6 +209,14 @@ class ClientCore {
   int sync_jobs_left_ = 0;
   std::deque<PullJob> pull_queue_;
   int pulls_running_ = 0;
+
+  // Targets of operations being re-pulled (bounded).
+  static constexpr size_t kMaxRefreshes = 256;
+  std::map<std::pair<std::string, uint64_t>, bool> refreshing_;  // true: pull again when it answers
+  // Delivered cursors not sent yet, per conversation (bounded).
+  static constexpr size_t kMaxPendingDelivered = 1000;
+  std::map<std::string, uint64_t> delivered_pending_;
+  bool delivered_flush_posted_ = false;
 
   // Outbox: conversation -> client_msg_id of the send in flight (one per conversation keeps the order).
   std::map<std::string, std::string> sending_;

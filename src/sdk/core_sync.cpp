@@ -1,5 +1,7 @@
 // Catching up and staying current: delta sync from the saved cursor, the newest page of each changed
 // conversation, gap filling by seq, server events, lazy older history, read cursors and groups.
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 
 #include "sdk/client_core.h"
@@ -7,6 +9,10 @@
 
 namespace parley::sdk {
 namespace {
+
+bool is_operation(const v1::Message& m) {
+  return m.kind() == v1::EDIT || m.kind() == v1::REVOKE || m.kind() == v1::REACTION;
+}
 
 constexpr uint32_t kPullPage = 100;    // messages per pull request (the server caps it at max_pull_limit)
 constexpr uint64_t kNewestPage = 100;  // a conversation further behind than this gets its newest page only
@@ -54,6 +60,8 @@ void ClientCore::sync_page(uint64_t cursor, uint64_t generation) {
       return;
     }
     for (const auto& c : page.conversations()) emit_conversation(c.conversation_id());
+    // Events replayed by sync (friends, deletions for me, ...), after the summaries they may refine.
+    for (const auto& e : page.events()) handle_event(e, MessageOrigin::kSync);
     if (page.has_more()) {
       sync_page(page.cursor(), generation);
       return;
@@ -164,7 +172,7 @@ void ClientCore::check_gap(const std::string& conversation_id, uint64_t stored_m
 
 // --- events ---
 
-void ClientCore::handle_event(const v1::Event& event) {
+void ClientCore::handle_event(const v1::Event& event, MessageOrigin origin) {
   // One case per event kind in proto/parley/v1/envelope.proto. -Wswitch flags a kind added there and not here.
   switch (event.kind_case()) {
     case v1::Event::kMessage:
@@ -198,6 +206,49 @@ void ClientCore::handle_event(const v1::Event& event) {
           "signed out by the server (" + v1::KickedEvent::Reason_Name(kicked.reason()) + "): " + kicked.message());
       break;
     }
+    case v1::Event::kReceipt: {
+      const auto& r = event.receipt();
+      if (r.user_id() == me_) break;  // my own cursors arrive as ReadEvent
+      (void)guarded([&] { store_->set_peer_cursors(r.conversation_id(), r.delivered_seq(), r.read_seq()); });
+      emit_event(EventKind::kReceipt, r.conversation_id(), proto_json(r), origin);
+      emit_conversation(r.conversation_id());
+      break;
+    }
+    case v1::Event::kTyping:
+      emit_event(EventKind::kTyping, event.typing().conversation_id(), proto_json(event.typing()), origin);
+      break;
+    case v1::Event::kPresence:
+      emit_event(EventKind::kPresence, "", proto_json(event.presence()), origin);
+      break;
+    case v1::Event::kFriend:
+      emit_event(EventKind::kFriend, "", proto_json(event.friend_()), origin);
+      break;
+    case v1::Event::kSettings: {
+      const auto& st = event.settings();
+      (void)guarded([&] { store_->set_settings(st.conversation_id(), st.settings(), st.hidden()); });
+      emit_event(EventKind::kSettings, st.conversation_id(), proto_json(st), origin);
+      emit_conversation(st.conversation_id());
+      break;
+    }
+    case v1::Event::kMessagesDeleted: {
+      const auto& d = event.messages_deleted();
+      std::vector<uint64_t> seqs(d.seqs().begin(), d.seqs().end());
+      (void)guarded([&] {
+        Transaction tx(store_->db());
+        store_->delete_messages(d.conversation_id(), seqs, d.cleared_seq());
+        tx.commit();
+      });
+      emit_event(EventKind::kMessagesDeleted, d.conversation_id(), proto_json(d), origin);
+      emit_conversation(d.conversation_id());
+      break;
+    }
+    case v1::Event::kJoinRequest:
+      emit_event(EventKind::kJoinRequest, event.join_request().request().conversation_id(),
+                 proto_json(event.join_request()), origin);
+      break;
+    case v1::Event::kPrivacy:
+      emit_event(EventKind::kPrivacy, "", proto_json(event.privacy()), origin);
+      break;
     case v1::Event::KIND_NOT_SET:
       // An event kind newer than this SDK: nothing to do; what it changed reaches us through sync.
       break;
@@ -233,13 +284,104 @@ bool ClientCore::store_message(const v1::Message& message, std::optional<Message
           u = SendUpdate{message.conversation_id(), message.client_msg_id(), SendState::kSent, message.seq(), ""}] {
       if (cb->on_send) cb->on_send(u);
     });
-  } else if (is_new && origin) {
+  } else if (is_new && origin && !is_operation(message)) {
     emit([cb = callbacks_, record = to_record(message), o = *origin] {
       if (cb->on_message) cb->on_message(record, o);
     });
   }
   if (is_new) emit_conversation(message.conversation_id());
+  if (is_new && origin && message.sender_id() != me_) note_delivered(message.conversation_id(), message.seq());
+  if (is_new && is_operation(message) && message.target_seq() > 0) {
+    refresh_target(message.conversation_id(), message.target_seq());
+  }
   return is_new;
+}
+
+void ClientCore::emit_event(EventKind kind, std::string conversation_id, std::string json, MessageOrigin origin) {
+  emit([cb = callbacks_, u = EventUpdate{kind, std::move(conversation_id), std::move(json), origin}] {
+    if (cb->on_event) cb->on_event(u);
+  });
+}
+
+void ClientCore::emit_message_updated(const v1::Message& message) {
+  emit([cb = callbacks_, record = to_record(message)] {
+    if (cb->on_message_updated) cb->on_message_updated(record);
+  });
+}
+
+// --- operations on stored messages ---
+
+void ClientCore::refresh_target(const std::string& conversation_id, uint64_t seq) {
+  // Only messages stored here have state to refresh; a target never loaded arrives current when it is.
+  auto stored = guarded([&] { return store_->message_at(conversation_id, seq).has_value(); });
+  if (!stored || !*stored || !authenticated_) return;
+  auto key = std::pair{conversation_id, seq};
+  if (auto it = refreshing_.find(key); it != refreshing_.end()) {
+    it->second = true;  // a pull is in flight and may predate this operation: pull again when it answers
+    return;
+  }
+  if (refreshing_.size() >= kMaxRefreshes) return;  // the next sync pulls the operation again, and refreshes
+  refreshing_.emplace(key, false);
+  // While catching up, the refresh is part of it: on_synced waits for the target's final state.
+  bool for_sync = syncing_;
+  if (for_sync) ++sync_jobs_left_;
+  // The server applies every operation to its target, so pulling the target gives its current state.
+  v1::ClientFrame frame;
+  auto* pull = frame.mutable_pull_messages();
+  pull->set_conversation_id(conversation_id);
+  pull->set_after_seq(seq - 1);
+  pull->set_before_seq(seq + 1);
+  pull->set_limit(1);
+  uint64_t generation = generation_;
+  request(std::move(frame), [this, key, generation, for_sync](Reply reply) {
+    auto it = refreshing_.find(key);
+    bool again = it != refreshing_.end() && it->second;
+    if (it != refreshing_.end()) refreshing_.erase(it);
+    if (generation != generation_) return;  // close_link reset the sync bookkeeping; a reconnect's sync refreshes
+    if (reply) {
+      for (const auto& m : reply->pull_messages().messages()) {
+        if (m.seq() != key.second) continue;
+        auto replaced = guarded([&] { return store_->replace_message(m); });
+        if (replaced && *replaced) {
+          emit_message_updated(m);
+          emit_conversation(m.conversation_id());
+        }
+      }
+    }
+    if (again) refresh_target(key.first, key.second);
+    if (for_sync) {
+      --sync_jobs_left_;
+      finish_sync_if_done();
+    }
+  });
+}
+
+// --- delivery receipts ---
+
+void ClientCore::note_delivered(const std::string& conversation_id, uint64_t seq) {
+  auto it = delivered_pending_.find(conversation_id);
+  if (it != delivered_pending_.end()) {
+    it->second = std::max(it->second, seq);
+  } else if (delivered_pending_.size() < kMaxPendingDelivered) {
+    delivered_pending_.emplace(conversation_id, seq);
+  }  // else: over the bound; a later message of that conversation reports the cursor (it covers this one)
+  if (delivered_flush_posted_) return;
+  delivered_flush_posted_ = true;
+  // Posted: every message stored by the current handler (a live burst, a pulled page) goes in one request.
+  boost::asio::post(io_, [this] { flush_delivered(); });
+}
+
+void ClientCore::flush_delivered() {
+  delivered_flush_posted_ = false;
+  if (!authenticated_ || stopping_) return;  // unsent cursors: the server learns them from the next arrivals
+  auto pending = std::move(delivered_pending_);
+  delivered_pending_.clear();
+  for (const auto& [conversation, seq] : pending) {
+    v1::ClientFrame frame;
+    frame.mutable_mark_delivered()->set_conversation_id(conversation);
+    frame.mutable_mark_delivered()->set_seq(seq);
+    request(std::move(frame), [](Reply) {});  // best effort: receipts are advisory
+  }
 }
 
 void ClientCore::emit_conversation(const std::string& conversation_id) {
@@ -286,7 +428,9 @@ std::vector<MessageRecord> ClientCore::messages(const std::string& conversation_
                                                 uint32_t limit) {
   auto stored = store_->messages_before(conversation_id, before_seq, limit);
   std::vector<MessageRecord> out;
-  for (auto it = stored.rbegin(); it != stored.rend(); ++it) out.push_back(to_record(*it));
+  for (auto it = stored.rbegin(); it != stored.rend(); ++it) {
+    if (!is_operation(*it)) out.push_back(to_record(*it));  // their effect is on their targets
+  }
   if (before_seq == 0) {
     for (const auto& row : store_->outbox_of(conversation_id)) out.push_back(to_record(row, me_));
   }

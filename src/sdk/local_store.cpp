@@ -59,7 +59,21 @@ CREATE TABLE outbox(
   error TEXT NOT NULL DEFAULT '',
   created_ms INTEGER NOT NULL);
 )sql",
+    R"sql(
+ALTER TABLE conversations ADD COLUMN peer_delivered_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN peer_read_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN muted_until_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN draft TEXT NOT NULL DEFAULT '';
+)sql",
 };
+
+// Operations on an earlier message: stored in the timeline (they hold a seq) but never its preview.
+bool is_operation(v1::MessageKind kind) {
+  return kind == v1::EDIT || kind == v1::REVOKE || kind == v1::REACTION;
+}
 
 v1::ConversationKind kind_of_id(const std::string& id) {
   if (id.starts_with("d:")) return v1::DIRECT;
@@ -134,11 +148,17 @@ bool LocalStore::insert_message(const v1::Message& m, const std::string& me) {
          "INSERT OR IGNORE INTO messages(conversation_id, seq, server_msg_id, client_msg_id, sender_id, "
          "timestamp_ms, kind, text, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
       .bind(m.conversation_id(), m.seq(), m.server_msg_id(), m.client_msg_id(), m.sender_id(), m.timestamp_ms(),
-            static_cast<int>(m.kind()), m.text(), Blob{body})
+            static_cast<int>(m.kind()), is_operation(m.kind()) ? std::string() : m.text(), Blob{body})
       .run();
   if (db_->changes() == 0) return false;
 
   ensure_conversation(m.conversation_id());
+  if (is_operation(m.kind())) {
+    db_->stmt("UPDATE conversations SET max_seq = MAX(max_seq, ?2) WHERE conversation_id = ?1")
+        .bind(m.conversation_id(), m.seq())
+        .run();
+    return true;
+  }
   std::string preview =
       m.kind() == v1::SYSTEM ? "[" + v1::SystemEvent::Action_Name(m.system().action()) + "]" : m.text();
   db_->stmt(
@@ -224,10 +244,12 @@ void LocalStore::apply_summary(const v1::ConversationSummary& c) {
          "UPDATE conversations SET kind = ?2, name = ?3, max_seq = MAX(max_seq, ?4), min_seq = ?5, "
          "read_seq = CASE WHEN read_pending != 0 AND read_seq > ?6 THEN read_seq ELSE ?6 END, "
          "read_pending = CASE WHEN read_pending != 0 AND read_seq > ?6 THEN 1 ELSE 0 END, "
-         "active = ?7 WHERE conversation_id = ?1")
+         "active = ?7, peer_delivered_seq = MAX(peer_delivered_seq, ?8), peer_read_seq = MAX(peer_read_seq, ?9) "
+         "WHERE conversation_id = ?1")
       .bind(c.conversation_id(), static_cast<int>(c.kind()), c.name(), c.max_seq(), c.min_seq(), c.read_seq(),
-            c.active())
+            c.active(), c.peer_delivered_seq(), c.peer_read_seq())
       .run();
+  set_settings(c.conversation_id(), c.settings(), c.hidden());
   if (c.has_last_message() && c.last_message().seq() > 0) {
     const auto& m = c.last_message();
     std::string preview =
@@ -253,7 +275,8 @@ ConversationState LocalStore::conversation_state(const std::string& conversation
 
 namespace {
 constexpr const char* kConversationColumns =
-    "conversation_id, kind, name, max_seq, min_seq, read_seq, active, last_text, last_sender_id, last_timestamp_ms";
+    "conversation_id, kind, name, max_seq, min_seq, read_seq, active, last_text, last_sender_id, last_timestamp_ms, "
+    "peer_delivered_seq, peer_read_seq, pinned, muted_until_ms, archived, hidden, draft";
 
 ConversationRecord conversation_from_row(const Statement& s) {
   ConversationRecord r;
@@ -267,6 +290,13 @@ ConversationRecord conversation_from_row(const Statement& s) {
   r.last_text = s.text(7);
   r.last_sender_id = s.text(8);
   r.last_timestamp_ms = s.i64(9);
+  r.peer_delivered_seq = s.u64(10);
+  r.peer_read_seq = s.u64(11);
+  r.pinned = s.i64(12) != 0;
+  r.muted_until_ms = s.i64(13);
+  r.archived = s.i64(14) != 0;
+  r.hidden = s.i64(15) != 0;
+  r.draft = s.text(16);
   uint64_t floor = std::max<uint64_t>(r.read_seq, r.min_seq > 0 ? r.min_seq - 1 : 0);
   r.unread_count = r.max_seq > floor ? r.max_seq - floor : 0;
   return r;
@@ -309,6 +339,64 @@ void LocalStore::clear_read_pending(const std::string& conversation_id, uint64_t
          "read_seq = MAX(read_seq, ?2) WHERE conversation_id = ?1")
       .bind(conversation_id, confirmed_seq)
       .run();
+}
+
+void LocalStore::set_peer_cursors(const std::string& conversation_id, uint64_t delivered_seq, uint64_t read_seq) {
+  ensure_conversation(conversation_id);
+  db_->stmt(
+         "UPDATE conversations SET peer_delivered_seq = MAX(peer_delivered_seq, ?2, ?3), "
+         "peer_read_seq = MAX(peer_read_seq, ?3) WHERE conversation_id = ?1")
+      .bind(conversation_id, delivered_seq, read_seq)
+      .run();
+}
+
+void LocalStore::set_settings(const std::string& conversation_id, const v1::ConversationSettings& settings,
+                              bool hidden) {
+  db_->stmt(
+         "UPDATE conversations SET pinned = ?2, muted_until_ms = ?3, archived = ?4, hidden = ?5, draft = ?6 "
+         "WHERE conversation_id = ?1")
+      .bind(conversation_id, settings.pinned(), settings.muted_until_ms(), settings.archived(), hidden,
+            settings.draft())
+      .run();
+}
+
+bool LocalStore::replace_message(const v1::Message& m) {
+  std::string body = m.SerializeAsString();
+  db_->stmt("UPDATE messages SET text = ?3, body = ?4 WHERE conversation_id = ?1 AND seq = ?2")
+      .bind(m.conversation_id(), m.seq(), m.text(), Blob{body})
+      .run();
+  if (db_->changes() == 0) return false;
+  db_->stmt("UPDATE conversations SET last_text = ?3 WHERE conversation_id = ?1 AND last_seq = ?2")
+      .bind(m.conversation_id(), m.seq(), m.text())
+      .run();
+  return true;
+}
+
+std::optional<v1::Message> LocalStore::message_at(const std::string& conversation_id, uint64_t seq) {
+  auto& s = db_->stmt("SELECT body FROM messages WHERE conversation_id = ?1 AND seq = ?2");
+  s.bind(conversation_id, seq);
+  std::optional<v1::Message> out;
+  if (s.step()) out = parse_message(s.blob(0));
+  s.reset();
+  return out;
+}
+
+size_t LocalStore::delete_messages(const std::string& conversation_id, const std::vector<uint64_t>& seqs,
+                                   uint64_t up_to_seq) {
+  size_t n = 0;
+  for (uint64_t seq : seqs) {
+    db_->stmt("DELETE FROM messages WHERE conversation_id = ?1 AND seq = ?2").bind(conversation_id, seq).run();
+    n += db_->changes();
+  }
+  if (up_to_seq > 0) {
+    db_->stmt("DELETE FROM messages WHERE conversation_id = ?1 AND seq <= ?2").bind(conversation_id, up_to_seq).run();
+    n += db_->changes();
+    // Cleared history is not read again: the first readable seq moves past it.
+    db_->stmt("UPDATE conversations SET min_seq = MAX(min_seq, ?2) WHERE conversation_id = ?1")
+        .bind(conversation_id, up_to_seq + 1)
+        .run();
+  }
+  return n;
 }
 
 void LocalStore::drop_read_pending(const std::string& conversation_id) {

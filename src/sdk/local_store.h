@@ -75,6 +75,15 @@ class LocalStore {
   void set_read_seq(const std::string& conversation_id, uint64_t seq, bool pending);
   // The server confirmed `confirmed_seq`: no longer pending once it covers the local cursor.
   void clear_read_pending(const std::string& conversation_id, uint64_t confirmed_seq);
+  // Moves the other user's delivered/read cursors forward (direct chats).
+  void set_peer_cursors(const std::string& conversation_id, uint64_t delivered_seq, uint64_t read_seq);
+  void set_settings(const std::string& conversation_id, const v1::ConversationSettings& settings, bool hidden);
+  // Overwrites a stored message with its current state from the server (edited, revoked, reactions). False
+  // when (conversation_id, seq) is not stored here.
+  bool replace_message(const v1::Message& message);
+  std::optional<v1::Message> message_at(const std::string& conversation_id, uint64_t seq);
+  // Deletes these seqs and (up_to_seq > 0) everything up to up_to_seq; returns how many rows went.
+  size_t delete_messages(const std::string& conversation_id, const std::vector<uint64_t>& seqs, uint64_t up_to_seq);
   // The server refused the cursor move: stop retrying it.
   void drop_read_pending(const std::string& conversation_id);
   std::vector<std::pair<std::string, uint64_t>> pending_reads();

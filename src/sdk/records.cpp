@@ -56,6 +56,22 @@ ConversationRecord to_record(const v1::ConversationSummary& c) {
   return r;
 }
 
+std::string proto_json(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(message, &out, options).ok()) return "{}";
+  return out;
+}
+
+std::string response_json(const v1::ServerFrame& frame) {
+  const auto* oneof = frame.GetDescriptor()->FindOneofByName("body");
+  const auto* reflection = frame.GetReflection();
+  const auto* field = oneof ? reflection->GetOneofFieldDescriptor(frame, oneof) : nullptr;
+  if (!field || field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) return "{}";
+  return proto_json(reflection->GetMessage(frame, field));
+}
+
 bool is_valid_utf8(const std::string& text) {
   size_t i = 0, n = text.size();
   while (i < n) {
@@ -103,6 +119,31 @@ std::string to_json(const MessageRecord& m, const char* origin) {
   return json::serialize(o);
 }
 
+const char* to_string(EventKind kind) {
+  switch (kind) {
+    case EventKind::kReceipt: return "receipt";
+    case EventKind::kTyping: return "typing";
+    case EventKind::kPresence: return "presence";
+    case EventKind::kFriend: return "friend";
+    case EventKind::kSettings: return "settings";
+    case EventKind::kMessagesDeleted: return "messages_deleted";
+    case EventKind::kJoinRequest: return "join_request";
+    case EventKind::kPrivacy: return "privacy";
+  }
+  return "unknown";
+}
+
+std::string to_json(const EventUpdate& e) {
+  json::object o;
+  o["kind"] = to_string(e.kind);
+  if (!e.conversation_id.empty()) o["conversation_id"] = e.conversation_id;
+  o["origin"] = e.origin == MessageOrigin::kSync ? "sync" : "live";
+  boost::system::error_code ec;
+  auto parsed = json::parse(e.json, ec);
+  o["event"] = ec ? json::value(json::object()) : std::move(parsed);
+  return json::serialize(o);
+}
+
 std::string to_json(const ConversationRecord& c) {
   json::object o;
   o["conversation_id"] = c.conversation_id;
@@ -116,6 +157,13 @@ std::string to_json(const ConversationRecord& c) {
   o["last_text"] = c.last_text;
   o["last_sender_id"] = c.last_sender_id;
   o["last_timestamp_ms"] = c.last_timestamp_ms;
+  o["peer_delivered_seq"] = c.peer_delivered_seq;
+  o["peer_read_seq"] = c.peer_read_seq;
+  o["pinned"] = c.pinned;
+  o["muted_until_ms"] = c.muted_until_ms;
+  o["archived"] = c.archived;
+  o["hidden"] = c.hidden;
+  o["draft"] = c.draft;
   return json::serialize(o);
 }
 

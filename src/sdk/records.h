@@ -8,6 +8,7 @@
 #include "parley/client.h"
 #include "parley/json.h"
 #include "parley/v1/common.pb.h"
+#include "parley/v1/envelope.pb.h"
 #include "sdk/local_store.h"
 
 namespace parley::sdk {
@@ -15,6 +16,11 @@ namespace parley::sdk {
 MessageRecord to_record(const v1::Message& message);
 MessageRecord to_record(const OutboxRow& row, const std::string& sender_id);
 ConversationRecord to_record(const v1::ConversationSummary& summary);
+
+// Canonical protobuf JSON (proto field names) of any wire message.
+std::string proto_json(const google::protobuf::Message& message);
+// The JSON of whichever response a ServerFrame carries ("{}" for none).
+std::string response_json(const v1::ServerFrame& frame);
 
 // The JSON forms live in the public header parley/json.h (namespace parley).
 using parley::to_json;

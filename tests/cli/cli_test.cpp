@@ -196,6 +196,48 @@ TEST(Cli, TwoParleyProcessesChatWithEachOther) {
   EXPECT_NE(out.find("bob: fine, thanks"), std::string::npos) << out;
 }
 
+// Friends through the CLI: a request, the list on both sides, acceptance; then a reaction and an edit that the
+// other account's `tail` reports as a changed message.
+TEST(Cli, FriendsAndReactions) {
+  ServerProcess server;
+  TempHome tmp;
+  const std::string a = tmp / "alice", b = tmp / "bob";
+  std::string out, err;
+  ASSERT_EQ(run(a, server.port(), {"register", "alice", "--password", "alice-pass-1"}, &out, &err), 0) << err;
+  ASSERT_EQ(run(b, server.port(), {"register", "bob", "--password", "bob-pass-123"}, &out, &err), 0) << err;
+
+  ASSERT_EQ(run(a, server.port(), {"friends", "add", "bob", "hello", "bob"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("asked bob to be friends"), std::string::npos) << out;
+  ASSERT_EQ(run(b, server.port(), {"friends", "list"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("asks you alice: hello bob"), std::string::npos) << out;
+  ASSERT_EQ(run(b, server.port(), {"friends", "accept", "alice"}, &out, &err), 0) << err;
+  ASSERT_EQ(run(a, server.port(), {"friends", "list"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("friend   bob"), std::string::npos) << out;
+  EXPECT_EQ(run(a, server.port(), {"friends", "frobnicate", "bob"}, &out, &err), 2);
+  EXPECT_NE(err.find("unknown friends action"), std::string::npos) << err;
+
+  ASSERT_EQ(run(a, server.port(), {"send", "bob", "lunch?"}, &out, &err), 0) << err;
+  Parley tail(a, server.port(), {"tail", "--json"});
+  ASSERT_TRUE(tail.wait_output("\"state\":\"connected\"")) << tail.out();
+  ASSERT_EQ(run(b, server.port(), {"react", "alice", "1", "🍕"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("🍕"), std::string::npos) << out;
+  ASSERT_TRUE(tail.wait_output("\"event\":\"updated\"")) << tail.out();
+  EXPECT_NE(tail.out().find("🍕"), std::string::npos) << tail.out();
+  tail.signal(SIGTERM);
+  EXPECT_EQ(tail.wait_exit(), 0);
+
+  ASSERT_EQ(run(a, server.port(), {"edit", "bob", "1", "lunch at noon?"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("lunch at noon?"), std::string::npos) << out;
+  EXPECT_NE(out.find("(edited)"), std::string::npos) << out;
+  // Bob's history shows the edited text (his store caught up through sync) and the reaction.
+  ASSERT_EQ(run(b, server.port(), {"history", "alice"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("lunch at noon?"), std::string::npos) << out;
+  EXPECT_EQ(out.find("lunch?\n"), std::string::npos) << out;
+  // Editing someone else's message is refused with the server's reason.
+  EXPECT_EQ(run(b, server.port(), {"edit", "alice", "1", "mine now"}, &out, &err), 1);
+  EXPECT_NE(err.find("cannot edit the message"), std::string::npos) << err;
+}
+
 // `parley tail` and `parley send` of one account at the same time share its database: the send still gets
 // its own ack and reports it.
 TEST(Cli, SendWhileTailRunsForTheSameAccount) {

@@ -18,6 +18,9 @@ struct recorder {
   int auth_status;
   int sent;
   char last_message[4096];
+  char last_updated[4096]; /* on_message_updated */
+  int op_done;
+  int op_status;
 };
 
 static void on_state(void* ud, int state, const char* detail, size_t len, int64_t retry_in_ms) {
@@ -45,6 +48,27 @@ static void on_send(void* ud, const char* json, size_t len) {
   struct recorder* r = ud;
   pthread_mutex_lock(&r->mutex);
   if (len > 0 && strstr(json, "\"state\":\"sent\"")) r->sent++;
+  pthread_cond_broadcast(&r->cond);
+  pthread_mutex_unlock(&r->mutex);
+}
+
+static void on_message_updated(void* ud, const char* json, size_t len) {
+  struct recorder* r = ud;
+  pthread_mutex_lock(&r->mutex);
+  size_t n = len < sizeof r->last_updated - 1 ? len : sizeof r->last_updated - 1;
+  memcpy(r->last_updated, json, n);
+  r->last_updated[n] = '\0';
+  pthread_cond_broadcast(&r->cond);
+  pthread_mutex_unlock(&r->mutex);
+}
+
+static void on_op(void* ud, int status, const char* json, size_t len) {
+  struct recorder* r = ud;
+  (void)json;
+  (void)len;
+  pthread_mutex_lock(&r->mutex);
+  r->op_done = 1;
+  r->op_status = status;
   pthread_cond_broadcast(&r->cond);
   pthread_mutex_unlock(&r->mutex);
 }
@@ -77,6 +101,8 @@ static int is_connected(struct recorder* r) { return r->state == PARLEY_STATE_CO
 static int auth_finished(struct recorder* r) { return r->auth_done; }
 static int one_sent(struct recorder* r) { return r->sent >= 1; }
 static int got_hello(struct recorder* r) { return strstr(r->last_message, "hello from C") != NULL; }
+static int op_finished(struct recorder* r) { return r->op_done; }
+static int got_edit(struct recorder* r) { return strstr(r->last_updated, "hello again from C") != NULL; }
 
 #define CHECK(cond, what)                                             \
   do {                                                                \
@@ -92,6 +118,7 @@ static parley_client* open_client(const char* url, const char* db, struct record
   cb.on_state = on_state;
   cb.on_message = on_message;
   cb.on_send = on_send;
+  cb.on_message_updated = on_message_updated;
   char options[2048];
   snprintf(options, sizeof options,
            "{\"server_url\":\"%s\",\"database_path\":\"%s\",\"backoff_min_ms\":50,\"backoff_max_ms\":400}", url, db);
@@ -103,8 +130,8 @@ static parley_client* open_client(const char* url, const char* db, struct record
 int parley_c_scenario(const char* url, const char* dir, const char* alice_token, const char* bob_token, char* failure,
                       size_t failure_len) {
   int result = 1;
-  struct recorder a = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, {0}};
-  struct recorder b = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, {0}};
+  struct recorder a = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, {0}, {0}, 0, 0};
+  struct recorder b = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, {0}, {0}, 0, 0};
   char path_a[1024], path_b[1024];
   snprintf(path_a, sizeof path_a, "%s/c-alice.db", dir);
   snprintf(path_b, sizeof path_b, "%s/c-bob.db", dir);
@@ -148,6 +175,18 @@ int parley_c_scenario(const char* url, const char* dir, const char* alice_token,
   parley_string_free(&json);
   CHECK(parley_search(bob, "hello", 5, 10, &json, &error) == PARLEY_OK && json.data && strstr(json.data, "from C"),
         "search");
+  parley_string_free(&json);
+
+  /* An edit from C reaches bob's store and his on_message_updated. */
+  CHECK(parley_edit(alice, conversation.data, conversation.len, 0, "x", 1, on_op, &a) == PARLEY_ERR_BAD_ARGUMENT,
+        "seq 0 accepted");
+  CHECK(parley_edit(alice, conversation.data, conversation.len, 1, "hello again from C", 18, on_op, &a) == PARLEY_OK,
+        "edit");
+  CHECK(wait_for(&a, op_finished) && a.op_status == PARLEY_OK, "the edit failed");
+  CHECK(wait_for(&b, got_edit), "bob's on_message_updated did not report the edit");
+  CHECK(parley_messages(bob, conversation.data, conversation.len, 0, 10, &json, &error) == PARLEY_OK && json.data &&
+            strstr(json.data, "hello again from C"),
+        "bob's store lacks the edit");
   result = 0;
 
 out:

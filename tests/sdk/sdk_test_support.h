@@ -47,6 +47,8 @@ class Recorder {
     };
     cb.on_read = [this](const std::string& c, uint64_t seq) { add([&] { reads.emplace_back(c, seq); }); };
     cb.on_synced = [this] { add([&] { ++synced; }); };
+    cb.on_message_updated = [this](const MessageRecord& m) { add([&] { updated.push_back(m); }); };
+    cb.on_event = [this](const EventUpdate& e) { add([&] { events.push_back(e); }); };
     return cb;
   }
 
@@ -75,6 +77,8 @@ class Recorder {
   std::map<std::string, std::string> failed;
   std::vector<std::pair<std::string, uint64_t>> reads;
   int synced = 0;
+  std::vector<MessageRecord> updated;  // on_message_updated
+  std::vector<EventUpdate> events;     // on_event
   std::function<void(const MessageRecord&, MessageOrigin)> on_message_hook;  // runs on the client's thread
 
  private:
