@@ -81,11 +81,11 @@ TEST(Authz, OperationWindowsAndOwnership) {
   mine.set_kind(v1::TEXT);
   mine.set_sender_id("alice");
   mine.set_timestamp_ms(1000);
-  EXPECT_TRUE(authorize_operation(v1::EDIT, alice, v1::GROUP, mine, 1100, policy));
-  EXPECT_EQ(authorize_operation(v1::EDIT, alice, v1::GROUP, mine, 1101, policy).error().code, v1::PERMISSION_DENIED);
+  EXPECT_TRUE(authorize_operation(v1::EDIT, alice, v1::GROUP, mine, 1099, policy));
+  EXPECT_EQ(authorize_operation(v1::EDIT, alice, v1::GROUP, mine, 1100, policy).error().code, v1::PERMISSION_DENIED);
   EXPECT_EQ(authorize_operation(v1::EDIT, admin, v1::GROUP, mine, 1000, policy).error().code, v1::PERMISSION_DENIED);
-  EXPECT_TRUE(authorize_operation(v1::REVOKE, alice, v1::DIRECT, mine, 1050, policy));
-  EXPECT_EQ(authorize_operation(v1::REVOKE, alice, v1::DIRECT, mine, 1051, policy).error().code, v1::PERMISSION_DENIED);
+  EXPECT_TRUE(authorize_operation(v1::REVOKE, alice, v1::DIRECT, mine, 1049, policy));
+  EXPECT_EQ(authorize_operation(v1::REVOKE, alice, v1::DIRECT, mine, 1050, policy).error().code, v1::PERMISSION_DENIED);
   EXPECT_TRUE(authorize_operation(v1::REVOKE, admin, v1::GROUP, mine, 999999, policy));  // admins: any time
   EXPECT_TRUE(authorize_operation(v1::REACTION, admin, v1::GROUP, mine, 999999, policy));
   mine.set_revoked(true);

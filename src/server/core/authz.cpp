@@ -44,12 +44,12 @@ Status authorize_operation(v1::MessageKind op, const store::MemberRecord& actor,
     case v1::EDIT:
       if (!mine) return denied("you can only edit your own messages");
       if (k != v1::TEXT && k != v1::CUSTOM) return fail(v1::INVALID_ARGUMENT, "only text and custom messages can be edited");
-      if (age > policy.edit_window_ms) return denied("the message is too old to edit");
+      if (age >= policy.edit_window_ms) return denied("the message is too old to edit");  // a 0 window: never
       return {};
     case v1::REVOKE:
       if (kind == v1::GROUP && is_manager(actor)) return {};
       if (!mine) return denied("you can only revoke your own messages");
-      if (age > policy.revoke_window_ms) return denied("the message is too old to revoke");
+      if (age >= policy.revoke_window_ms) return denied("the message is too old to revoke");
       return {};
     case v1::REACTION:
       return {};

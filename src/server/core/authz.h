@@ -21,7 +21,7 @@ Status authorize_send(const Member& sender, const v1::GroupInfo* group, int64_t 
 // @all: groups only, owner and admins only.
 Status authorize_mention_all(const store::MemberRecord& sender, v1::ConversationKind kind);
 
-// EDIT: my own TEXT or CUSTOM message within the edit window. REVOKE: my own message within the revoke
+// EDIT: my own TEXT or CUSTOM message younger than the edit window. REVOKE: my own message younger than the revoke
 // window, or any message in a group I own or administer. REACTION: any message that is not revoked.
 // Never on system messages or other operations.
 Status authorize_operation(v1::MessageKind op, const store::MemberRecord& actor, v1::ConversationKind kind,
