@@ -17,6 +17,10 @@ class ParleyChatClient final : public ChatClient {
  public:
   ParleyChatClient(boost::asio::io_context& io, const ChatClientOptions& options, std::string user)
       : ChatClient(user), bench_user_(io, options.server, user, options.password) {
+    if (options.tokens) {
+      if (auto it = options.tokens->find(user_); it != options.tokens->end()) bench_user_.use_token(it->second);
+    }
+    if (options.source) bench_user_.use_source(*options.source);
     bench_user_.on_frame([this](v1::ServerFrame& frame) { on_frame(frame); });
     bench_user_.on_lost([this] {
       if (on_lost_) on_lost_();
