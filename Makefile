@@ -2,7 +2,7 @@
 BUILD_DIR := build
 PARLEYD   := $(BUILD_DIR)/src/server/parleyd
 
-.PHONY: all deps configure build run test bench bench-peers bench-peers-smoke bench-connections bench-sync bench-report fuzz clean
+.PHONY: all deps configure build run test bench bench-peers bench-peers-smoke bench-connections bench-sync bench-mixed bench-fanout-10k bench-report fuzz clean
 
 all: build
 
@@ -44,6 +44,15 @@ bench-connections: build
 bench-sync: build
 	bench/run-sync
 	bench/render-report
+
+# A realistic mix at a fixed rate (direct, groups of ~50, typing, presence, reconnects): CPU, RSS, p99.
+bench-mixed: build
+	bench/run-mixed
+	bench/render-report
+
+# Parley alone: one sender into a group of 10,000 online members (10,001 connections), then the report.
+bench-fanout-10k: configure
+	TARGETS=parley SCENARIOS=fanout-10000 bench/run-peers
 
 # Regenerates bench/report.md and its plots from the newest files in bench/results/.
 bench-report:

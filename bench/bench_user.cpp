@@ -30,7 +30,8 @@ void BenchUser::set_up(SetUpDone done) {
   connection_ = open_ws_connection(io_, server_, "/v1/ws",
                                    WsCallbacks{[this](auto ec) { on_open(ec); },
                                                [this](std::string_view payload) { on_message(payload); },
-                                               [this](auto ec) { on_closed(ec); }});
+                                               [this](auto ec) { on_closed(ec); }},
+                                   source_);
 }
 
 uint64_t BenchUser::send(v1::ClientFrame& frame) {
@@ -47,7 +48,7 @@ void BenchUser::close() {
 
 void BenchUser::on_open(boost::system::error_code ec) {
   if (ec) return finish_setup("cannot connect: " + ec.message());
-  send_register();
+  token_.empty() ? send_register() : send_authenticate();
 }
 
 void BenchUser::send_register() {
@@ -69,6 +70,13 @@ void BenchUser::send_login() {
   setup_req_id_ = send(frame);
 }
 
+void BenchUser::send_authenticate() {
+  stage_ = Stage::kAuthenticating;
+  v1::ClientFrame frame;
+  frame.mutable_authenticate()->set_token(token_);
+  setup_req_id_ = send(frame);
+}
+
 void BenchUser::on_message(std::string_view payload) {
   auto frame = protocol::decode_server_frame(payload, protocol::Encoding::kBinary);
   if (!frame) {
@@ -87,11 +95,13 @@ void BenchUser::on_setup_answer(const v1::ServerFrame& frame) {
     const auto code = frame.error().code();
     if (is_transient(code)) return retry_after_pause();
     if (stage_ == Stage::kRegistering && code == v1::CONFLICT) return send_login();  // registered earlier
-    const char* what = stage_ == Stage::kRegistering ? "register_user" : "login";
+    const char* what = stage_ == Stage::kRegistering ? "register_user"
+                       : stage_ == Stage::kAuthenticating ? "authenticate"
+                                                          : "login";
     return finish_setup(std::string(what) + " failed: " + code_name(code) + ": " + frame.error().message());
   }
   if (stage_ == Stage::kRegistering) return send_login();
-  if (stage_ == Stage::kLoggingIn) {
+  if (stage_ == Stage::kLoggingIn || stage_ == Stage::kAuthenticating) {
     stage_ = Stage::kReady;
     finish_setup(std::nullopt);
   }
@@ -104,7 +114,9 @@ void BenchUser::retry_after_pause() {
   retry_timer_.expires_after(kRetryPause);
   retry_timer_.async_wait([this, retrying](boost::system::error_code ec) {
     if (ec || stage_ != retrying) return;
-    retrying == Stage::kRegistering ? send_register() : send_login();
+    if (retrying == Stage::kRegistering) send_register();
+    else if (retrying == Stage::kAuthenticating) send_authenticate();
+    else send_login();
   });
 }
 

@@ -31,6 +31,11 @@ class BenchUser {
 
   BenchUser(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint server, std::string user_id,
             std::string password);
+
+  // Set-up with a session token issued by the admin API: connect, then `authenticate` (no register/login,
+  // no password hashing). `source`: the local address to connect from (each has its own port range).
+  void use_token(std::string token) { token_ = std::move(token); }
+  void use_source(boost::asio::ip::address source) { source_ = source; }
   BenchUser(const BenchUser&) = delete;
   BenchUser& operator=(const BenchUser&) = delete;
 
@@ -42,7 +47,7 @@ class BenchUser {
   // A received message that is not a ServerFrame (counted by the scenario as an unexpected frame).
   void on_undecodable(UndecodableHandler handler) { on_undecodable_ = std::move(handler); }
 
-  // Connects, registers and logs in; `done` runs exactly once.
+  // Connects, registers and logs in (or authenticates with the token); `done` runs exactly once.
   void set_up(SetUpDone done);
 
   // Sends `frame` with the next req_id (returned). Only when is_open().
@@ -53,13 +58,14 @@ class BenchUser {
   void close();
 
  private:
-  enum class Stage { kIdle, kConnecting, kRegistering, kLoggingIn, kReady, kLost };
+  enum class Stage { kIdle, kConnecting, kRegistering, kLoggingIn, kAuthenticating, kReady, kLost };
 
   void on_open(boost::system::error_code ec);
   void on_message(std::string_view payload);
   void on_closed(boost::system::error_code ec);
   void send_register();
   void send_login();
+  void send_authenticate();
   void on_setup_answer(const v1::ServerFrame& frame);
   void retry_after_pause();
   void finish_setup(std::optional<std::string> error);
@@ -68,6 +74,8 @@ class BenchUser {
   boost::asio::ip::tcp::endpoint server_;
   std::string user_id_;
   std::string password_;
+  std::string token_;
+  std::optional<boost::asio::ip::address> source_;
   std::shared_ptr<WsConnection> connection_;
   boost::asio::steady_timer retry_timer_;
   Stage stage_ = Stage::kIdle;

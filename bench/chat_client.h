@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace parley::bench {
@@ -74,6 +75,12 @@ struct ChatClientOptions {
   std::string xmpp_domain = "localhost";       // users are <user>@<domain>
   std::string xmpp_muc_domain = "conference.localhost";
   bool xmpp_register = true;                   // in-band registration (XEP-0077) before logging in
+  // Parley: session tokens by user id (issued by the admin API). A user with a token authenticates with it
+  // instead of registering and logging in (no password hashing: fast set-up of thousands of users).
+  std::shared_ptr<const std::unordered_map<std::string, std::string>> tokens;
+  // Parley: the local address to connect from (spreading connections over 127.0.0.x, each with its own
+  // ephemeral port range); unset: the kernel picks.
+  std::optional<boost::asio::ip::address> source;
 };
 
 std::unique_ptr<ChatClient> make_chat_client(boost::asio::io_context& io, const ChatClientOptions& options,

@@ -1,5 +1,6 @@
 // The three ChatClient adapters: Parley (protobuf over WebSocket, via BenchUser), MQTT (MqttClient) and XMPP
 // (XmppClient). Each maps the scenario's "channel" to its protocol's addressing and its acks to on_ack.
+#include <random>
 #include <unordered_set>
 
 #include "bench_user.h"
@@ -13,10 +14,22 @@ namespace {
 
 // ------------------------------------------------------------------------------------------- Parley
 
+const std::string& run_nonce() {
+  static const std::string nonce = [] {
+    std::random_device random;
+    return std::to_string(random() & 0xffffff) + "-";
+  }();
+  return nonce;
+}
+
 class ParleyChatClient final : public ChatClient {
  public:
   ParleyChatClient(boost::asio::io_context& io, const ChatClientOptions& options, std::string user)
       : ChatClient(user), bench_user_(io, options.server, user, options.password) {
+    if (options.tokens) {
+      if (auto it = options.tokens->find(user_); it != options.tokens->end()) bench_user_.use_token(it->second);
+    }
+    if (options.source) bench_user_.use_source(*options.source);
     bench_user_.on_frame([this](v1::ServerFrame& frame) { on_frame(frame); });
     bench_user_.on_lost([this] {
       if (on_lost_) on_lost_();
@@ -40,14 +53,22 @@ class ParleyChatClient final : public ChatClient {
     group_done_ = std::move(done);
   }
 
-  void join_group(const std::string&, Done done) override { done(std::nullopt); }  // create_group added us
+  // create_group added us already; a member is ready once the group's first message (GROUP_CREATED) reached
+  // it, so that a big group's creation events (each lists every member) are not read during the first step.
+  void join_group(const std::string& channel, Done done) override {
+    if (groups_seen_.contains(channel)) return done(std::nullopt);
+    join_channel_ = channel;
+    join_done_ = std::move(done);
+  }
 
   std::optional<uint64_t> send(const std::string& channel, std::string_view payload) override {
     if (!bench_user_.is_open()) return std::nullopt;
     if (bench_user_.queued_messages() >= kMaxQueuedFrames) return std::nullopt;
     auto* message = send_frame_.mutable_send_message();
     message->set_conversation_id(channel);
-    message->set_client_msg_id(std::to_string(++client_msg_counter_));
+    // Unique across runs too: the same user may send again in a later run (ids from --tokens-file), and a
+    // reused client_msg_id is a duplicate to the server (CONFLICT).
+    message->set_client_msg_id(run_nonce() + std::to_string(++client_msg_counter_));
     message->set_text(payload.data(), payload.size());
     const uint64_t req_id = bench_user_.send(send_frame_);
     unanswered_.insert(req_id);
@@ -60,12 +81,18 @@ class ParleyChatClient final : public ChatClient {
 
  private:
   static constexpr size_t kMaxQueuedFrames = 20000;
+  static constexpr size_t kMaxGroupsSeen = 64;  // the scenarios put a client in one group
 
   void on_frame(const v1::ServerFrame& frame) {
     if (frame.has_event()) {
-      if (frame.event().has_message() && !frame.event().message().text().empty() && on_text_) {
-        on_text_(frame.event().message().text());
+      if (!frame.event().has_message()) return;
+      const auto& message = frame.event().message();
+      if (message.kind() == v1::SYSTEM && message.conversation_id().starts_with("g:")) {
+        if (groups_seen_.size() < kMaxGroupsSeen) groups_seen_.insert(message.conversation_id());
+        if (join_done_ && message.conversation_id() == join_channel_) std::exchange(join_done_, nullptr)(std::nullopt);
+        return;
       }
+      if (!message.text().empty() && on_text_) on_text_(message.text());
       return;
     }
     if (frame.req_id() == group_req_id_ && group_done_) {
@@ -85,6 +112,9 @@ class ParleyChatClient final : public ChatClient {
   std::unordered_set<uint64_t> unanswered_;
   uint64_t group_req_id_ = 0;
   ChannelDone group_done_;
+  std::unordered_set<std::string> groups_seen_;  // groups whose GROUP_CREATED (or other system) message arrived
+  std::string join_channel_;
+  Done join_done_;
 };
 
 // ------------------------------------------------------------------------------------------- MQTT

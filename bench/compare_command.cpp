@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 
 #include "load_scenario.h"
 #include "process_sampler.h"
@@ -39,6 +40,7 @@ struct CompareSettings {
   std::string output;
   std::string note;
   int setup_timeout_s = 300;
+  std::string tokens_file;
   LoadOptions load;
 };
 
@@ -160,6 +162,17 @@ int run(CompareSettings s) {
   }
   LoadOptions load = s.load;
   load.client.server = {address, port};
+  if (!s.tokens_file.empty()) {
+    // "<user id> <token>" per line, from the admin API (bench/admin-tokens); --user-prefix must match the ids.
+    auto tokens = std::make_shared<std::unordered_map<std::string, std::string>>();
+    std::ifstream in(s.tokens_file);
+    for (std::string user, token; in >> user >> token;) (*tokens)[user] = token;
+    if (tokens->empty() || load.user_prefix.empty()) {
+      std::cerr << "parley-bench compare: --tokens-file needs lines '<user> <token>' and a --user-prefix\n";
+      return 2;
+    }
+    load.client.tokens = std::move(tokens);
+  }
   load.client.protocol = s.protocol == "mqtt" ? Protocol::kMqtt : s.protocol == "xmpp" ? Protocol::kXmpp : Protocol::kParley;
   load.client.mqtt_qos = static_cast<uint8_t>(s.qos);
   load.client.xmpp_register = s.xmpp_register;
@@ -299,6 +312,12 @@ int run_compare_command(int argc, char** argv) {
   app.add_option("--user-prefix", s.load.user_prefix, "user id prefix (default: random)");
   app.add_option("--password", s.load.client.password, "every user's password")->capture_default_str();
   app.add_option("--setup-concurrency", s.load.setup_concurrency, "clients setting up at once")->capture_default_str();
+  app.add_option("--tokens-file", s.tokens_file,
+                 "Parley: '<user id> <token>' lines (admin API tokens); those users authenticate instead of "
+                 "registering and logging in");
+  app.add_option("--source-addresses", s.load.source_addresses,
+                 "Parley: connect from 127.0.0.1 .. 127.0.0.N (each has its own ephemeral port range)")
+      ->capture_default_str();
   app.add_option("--setup-timeout", s.setup_timeout_s, "seconds")->capture_default_str();
   app.add_option("--stop-below", s.stop_below, "stop when delivered/offered falls below this")->capture_default_str();
   app.add_option("--stop-p99-ms", s.stop_p99_ms, "stop when the delivery p99 exceeds this")->capture_default_str();

@@ -64,8 +64,16 @@ class LoadScenario::Impl {
     const bool direct = o.shape == Shape::kDirect;
     const int senders = direct ? o.pairs : 1;
     const int receivers = direct ? o.pairs : o.group_size;
-    for (int i = 0; i < senders; ++i) clients_.push_back(make_chat_client(io_, o.client, o.user_prefix + "s" + std::to_string(i)));
-    for (int i = 0; i < receivers; ++i) clients_.push_back(make_chat_client(io_, o.client, o.user_prefix + "r" + std::to_string(i)));
+    auto add_client = [&](std::string user) {
+      ChatClientOptions options = o.client;
+      if (o.source_addresses > 1) {
+        const auto k = static_cast<uint32_t>(clients_.size() % static_cast<size_t>(o.source_addresses));
+        options.source = asio::ip::address_v4(0x7f000001u + k);
+      }
+      clients_.push_back(make_chat_client(io_, options, std::move(user)));
+    };
+    for (int i = 0; i < senders; ++i) add_client(o.user_prefix + "s" + std::to_string(i));
+    for (int i = 0; i < receivers; ++i) add_client(o.user_prefix + "r" + std::to_string(i));
     for (int i = 0; i < senders; ++i) {
       senders_.emplace_back();
       senders_.back().client = clients_[i].get();

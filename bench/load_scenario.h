@@ -47,6 +47,7 @@ struct LoadOptions {
   int setup_concurrency = 16;   // clients setting up at once
   size_t max_queued_bytes = 8 << 20;  // per client; a due message beyond it is counted CLIENT_BACKLOG
   std::string user_prefix;      // user ids are <prefix>s<i> (senders) and <prefix>r<i> (receivers)
+  int source_addresses = 1;     // Parley: client k connects from 127.0.0.(1 + k % N)
 };
 
 struct LoadStepStats {

@@ -17,6 +17,7 @@
 
 #include "compare_command.h"
 #include "connections_scenario.h"
+#include "mixed_scenario.h"
 #include "sync_scenario.h"
 #include "direct_scenario.h"
 #include "metrics_scraper.h"
@@ -399,6 +400,7 @@ int run(const Settings& s) {
 int main(int argc, char** argv) {
   parley::protocol::silence_protobuf_logging();
   if (argc > 1 && std::string_view(argv[1]) == "compare") return parley::bench::run_compare_command(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "mixed") return parley::bench::run_mixed_command(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "sync") return parley::bench::run_sync_command(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "connections") {
     return parley::bench::run_connections_command(argc - 1, argv + 1);
