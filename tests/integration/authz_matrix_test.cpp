@@ -237,8 +237,14 @@ TEST(AuthzMatrix, EveryRequestTypeAgainstEveryKindOfCaller) {
   std::string expired_token = admin_user_token(port, "n", "expiring", "", 1);
   {
     WsClient c(port, protocol::Encoding::kBinary);
-    c.authenticate(expired_token);
-    ASSERT_TRUE(c.wait_event([](const v1::Event& e) { return e.has_kicked(); }, 10s));
+    v1::ClientFrame auth;
+    auth.mutable_authenticate()->set_token(expired_token);
+    auto answer = c.call(auth);
+    // On a slow machine the second may be over already; otherwise the server kicks the session at expiry.
+    if (!is_error(answer, v1::TOKEN_EXPIRED)) {
+      ASSERT_TRUE(answer.has_authenticate()) << answer.ShortDebugString();
+      ASSERT_TRUE(c.wait_event([](const v1::Event& e) { return e.has_kicked(); }, 10s));
+    }
   }
 
   auto all = rows();
