@@ -230,9 +230,16 @@ inline auto SqliteStore::read(F&& fn) -> decltype(fn(std::declval<Db&>())) {
     std::unique_ptr<Db>& db;
     ~Lease() {
       db->reset_all();
-      try {
-        db->exec("COMMIT");
-      } catch (const SqliteError&) {
+      // A read transaction left open would make the connection's next BEGIN fail: end it whatever happens.
+      if (!sqlite3_get_autocommit(db->handle())) {
+        try {
+          db->exec("COMMIT");
+        } catch (const SqliteError&) {
+          try {
+            db->exec("ROLLBACK");
+          } catch (const SqliteError&) {
+          }
+        }
       }
       std::lock_guard lock(store->readers_mu_);
       store->idle_readers_.push_back(std::move(db));
