@@ -6,7 +6,7 @@
 namespace parley::server {
 namespace {
 
-constexpr size_t kMaxClientMsgId = 64, kMaxGroupName = 128, kMaxUsersPerChange = 1000;
+constexpr size_t kMaxGroupName = 128, kMaxUsersPerChange = 1000;
 
 Status validate_user_ids(const google::protobuf::RepeatedPtrField<std::string>& ids, size_t max) {
   if (ids.size() > static_cast<int>(max)) {

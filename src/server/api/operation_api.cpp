@@ -6,8 +6,6 @@
 namespace parley::server {
 namespace {
 
-constexpr size_t kMaxClientMsgId = 64;
-
 // Sends the operation to the store and answers with its ack; members get the operation as a message event.
 void apply(const Request& r, const Identity& me, const std::string& conv, std::string client_msg_id,
            v1::Message op, v1::ServerFrame (*respond_as)(v1::OperationResponse)) {

@@ -76,6 +76,9 @@ inline bool check_user_id(const Request& r, const std::string& id, const char* f
   return false;
 }
 
+// Client message ids (sends and operations) are 1-64 bytes.
+constexpr size_t kMaxClientMsgId = 64;
+
 // Shared by the message handlers (message_api.cpp).
 Status validate_group_settings(const v1::GroupInfo& group);
 v1::ServerFrame message_event(v1::Message message);

@@ -14,6 +14,23 @@ namespace {
   "m.silenced_until, m.settings, m.role, c.kind, c.info, c.member_count, "                                    \
   "MAX(m.version, CASE WHEN m.active = 1 THEN c.version ELSE 0 END) AS v"
 
+// The conversation's newest seq (0 when it has no message).
+uint64_t newest_seq(Db& db, const std::string& conv) {
+  auto& s = db.stmt("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conv_id = ?");
+  s.bind(conv);
+  uint64_t seq = s.step() ? static_cast<uint64_t>(s.i64(0)) : 0;
+  s.reset();
+  return seq;
+}
+
+// NOT_FOUND (or PERMISSION_DENIED for a non-member) unless `reader` can see message `seq` of `conv`.
+Status check_visible(Db& db, const std::string& conv, const std::string& reader, uint64_t seq) {
+  auto range = core::visible_range(load_member(db, conv, reader), newest_seq(db, conv));
+  if (!range) return std::unexpected(range.error());
+  if (seq < range->first || seq > range->second) return fail(v1::NOT_FOUND, "no message " + std::to_string(seq));
+  return {};
+}
+
 // messages.ord at `seq` (0 for seq 0): how many countable messages the conversation has up to there.
 uint64_t ord_at(Db& db, const std::string& conv, uint64_t seq) {
   if (seq == 0) return 0;
@@ -49,10 +66,7 @@ std::pair<v1::ConversationSummary, uint64_t> summary_from_row(Db& db, const Stmt
   }
   const uint64_t version = static_cast<uint64_t>(s.i64(14));
 
-  auto& max = db.stmt("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conv_id = ?");
-  max.bind(conv);
-  uint64_t max_seq = max.step() ? static_cast<uint64_t>(max.i64(0)) : 0;
-  max.reset();
+  const uint64_t max_seq = newest_seq(db, conv);
   const uint64_t hi = c.active() ? max_seq : std::min(max_seq, last_seq);
   c.set_max_seq(hi);
   const uint64_t seen = std::max({c.read_seq(), c.min_seq() - 1, c.cleared_seq()});
@@ -206,13 +220,7 @@ Result<PullPage> SqliteStore::pull(const std::string& conversation_id, uint64_t 
 Result<Receipts> SqliteStore::read_receipts(const std::string& conversation_id, const std::string& reader,
                                             uint64_t seq, const std::string& after_user_id, uint32_t limit) {
   return read([&](Db& db) -> Result<Receipts> {
-    auto& max = db.stmt("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conv_id = ?");
-    max.bind(conversation_id);
-    uint64_t max_seq = max.step() ? static_cast<uint64_t>(max.i64(0)) : 0;
-    max.reset();
-    auto range = core::visible_range(load_member(db, conversation_id, reader), max_seq);
-    if (!range) return std::unexpected(range.error());
-    if (seq < range->first || seq > range->second) return fail(v1::NOT_FOUND, "no message " + std::to_string(seq));
+    if (auto ok = check_visible(db, conversation_id, reader, seq); !ok) return std::unexpected(ok.error());
     auto target = load_message(db, conversation_id, seq);
     if (!target) return fail(v1::NOT_FOUND, "no message " + std::to_string(seq));
     // From read cursors: one pass over the members who could see the message.
@@ -248,13 +256,7 @@ Result<v1::ListReactionsResponse> SqliteStore::list_reactions(const std::string&
                                                               const std::string& emoji,
                                                               const std::string& after_user_id, uint32_t limit) {
   return read([&](Db& db) -> Result<v1::ListReactionsResponse> {
-    auto& max = db.stmt("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conv_id = ?");
-    max.bind(conversation_id);
-    uint64_t max_seq = max.step() ? static_cast<uint64_t>(max.i64(0)) : 0;
-    max.reset();
-    auto range = core::visible_range(load_member(db, conversation_id, reader), max_seq);
-    if (!range) return std::unexpected(range.error());
-    if (seq < range->first || seq > range->second) return fail(v1::NOT_FOUND, "no message " + std::to_string(seq));
+    if (auto ok = check_visible(db, conversation_id, reader, seq); !ok) return std::unexpected(ok.error());
     auto& s = db.stmt(
         "SELECT emoji, user_id, created_at FROM reactions WHERE conv_id = ?1 AND seq = ?2 "
         "AND (?3 = '' OR emoji = ?3) AND (?3 = '' OR user_id > ?4) ORDER BY emoji, user_id LIMIT ?5");
