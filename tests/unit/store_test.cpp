@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <future>
+#include <iostream>
 #include <set>
 #include <thread>
 
@@ -278,6 +279,27 @@ TEST_F(StoreTest, DataSurvivesReopen) {
   // The sync cursor keeps growing across restarts.
   auto synced = store_->sync("alice", 0, 10);
   EXPECT_GE(synced->cursor, 2u);
+}
+
+// Disk use stays bounded under a steady stream of commits: the checkpointer copies the WAL into the database
+// file, so the WAL is reused from its start instead of growing for ever.
+TEST_F(StoreTest, TheWalIsCheckpointedIntoTheDatabaseAndStaysBounded) {
+  const auto db_file = dir_ / "parley.db";
+  const auto wal_file = dir_ / "parley.db-wal";
+  const auto initial = std::filesystem::file_size(db_file);
+  uintmax_t largest_wal = 0;
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_TRUE(send("d:alice:bob", i % 2 ? "alice" : "bob", "m" + std::to_string(i), std::string(200, 'x')));
+    largest_wal = std::max(largest_wal, std::filesystem::file_size(wal_file));
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::filesystem::file_size(db_file) <= initial && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GT(std::filesystem::file_size(db_file), initial) << "nothing was ever checkpointed";
+  std::cout << "3000 commits: database " << std::filesystem::file_size(db_file) << " bytes, largest WAL "
+            << largest_wal << " bytes\n";
+  EXPECT_LT(largest_wal, 24u << 20) << "the WAL grew without bound";
 }
 
 TEST_F(StoreTest, SessionsAreReplacedPerDevice) {

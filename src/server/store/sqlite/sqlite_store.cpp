@@ -57,12 +57,16 @@ void SqliteStore::start() {
   // Checkpoints leave the writer: its commits only append to the WAL, and the checkpointer is told when the
   // WAL has grown past kCheckpointPages.
   checkpoint_db_ = std::make_unique<Db>(options_.path, Db::Mode::kReadWrite);
+  // A connection learns that the database is in WAL mode only when it first reads it; until then a checkpoint
+  // on it does nothing at all (it reports a log of -1 frames) and the WAL grows without bound.
+  checkpoint_db_->exec("PRAGMA journal_mode = WAL");
   sqlite3_wal_hook(
       writer_db_->handle(),
       [](void* self, sqlite3*, const char*, int pages) {
         constexpr int kCheckpointPages = 1000;
+        auto* store = static_cast<SqliteStore*>(self);
+        store->wal_pages_ = pages;
         if (pages >= kCheckpointPages) {
-          auto* store = static_cast<SqliteStore*>(self);
           std::lock_guard lock(store->checkpoint_mu_);
           store->checkpoint_wanted_ = true;
           store->checkpoint_cv_.notify_one();
@@ -86,19 +90,30 @@ SqliteStore::~SqliteStore() {
     checkpoint_stopping_ = true;
   }
   checkpoint_cv_.notify_all();
+  restart_done_cv_.notify_all();
   if (checkpointer_.joinable()) checkpointer_.join();
 }
 
 void SqliteStore::checkpoint_loop() {
   for (;;) {
+    bool restart = false;
     {
       std::unique_lock lock(checkpoint_mu_);
-      checkpoint_cv_.wait_for(lock, std::chrono::seconds(5), [&] { return checkpoint_wanted_ || checkpoint_stopping_; });
+      checkpoint_cv_.wait_for(lock, std::chrono::seconds(5),
+                              [&] { return checkpoint_wanted_ || restart_wanted_ || checkpoint_stopping_; });
       if (checkpoint_stopping_) return;
       checkpoint_wanted_ = false;
+      restart = restart_wanted_;
     }
     // PASSIVE: copies what it can without waiting for readers or the writer; a busy database is retried later.
-    sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    // RESTART: asked for by the writer while it waits (see restart_wal_if_too_long).
+    sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr,
+                              restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (restart) {
+      std::lock_guard lock(checkpoint_mu_);
+      restart_wanted_ = false;
+      restart_done_cv_.notify_all();
+    }
   }
 }
 
@@ -197,7 +212,24 @@ void SqliteStore::writer_loop() {
       for (size_t i = 0; i < batch.size(); ++i) batch[i].complete(commit ? results[i] : commit);
     }
     batch.clear();
+    restart_wal_if_too_long();
   }
+}
+
+// SQLite writes the WAL from its start again only when a write begins after a checkpoint has copied all of it.
+// The checkpointer's PASSIVE checkpoints run while commits keep coming, so under steady load that moment may
+// never come and the WAL would grow for ever. Past kRestartPages the writer, between two batches, finishes the
+// job itself: little is left to copy by then, and the next commit starts the WAL over.
+void SqliteStore::restart_wal_if_too_long() {
+  constexpr int kRestartPages = 4000;  // about 16 MB of WAL
+  if (wal_pages_ < kRestartPages) return;
+  wal_pages_ = 0;
+  // The checkpointer runs it (two checkpoints at once would refuse each other) while the writer waits, so
+  // that the RESTART checkpoint gets the write lock at once.
+  std::unique_lock lock(checkpoint_mu_);
+  restart_wanted_ = true;
+  checkpoint_cv_.notify_one();
+  restart_done_cv_.wait(lock, [&] { return !restart_wanted_ || checkpoint_stopping_; });
 }
 
 Status SqliteStore::run_batch(std::vector<WriteOp>& batch, std::vector<Status>& results) {

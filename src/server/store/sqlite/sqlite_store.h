@@ -1,7 +1,8 @@
 // The embedded Store: one SQLite database in WAL mode. One writer thread commits queued writes in batches
 // (group commit: the batch is everything queued while the previous commit was in flight, so batches grow
 // with load by themselves); a pool of read-only connections serves reads concurrently; a checkpointer thread
-// copies the WAL back into the database (PASSIVE checkpoints, never blocking the writer).
+// copies the WAL back into the database (PASSIVE checkpoints, never blocking the writer), and the writer itself
+// restarts the WAL when those have not managed to.
 #pragma once
 
 #include <condition_variable>
@@ -186,10 +187,14 @@ class SqliteStore final : public Store {
 
   // WAL checkpoints run on their own thread and connection, not inside the writer's commits.
   void checkpoint_loop();
+  void restart_wal_if_too_long();
   std::unique_ptr<Db> checkpoint_db_;
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;
+  bool restart_wanted_ = false;
+  std::condition_variable restart_done_cv_;
+  int wal_pages_ = 0;  // the WAL's length after the last commit (writer thread only)
   bool checkpoint_stopping_ = false;
   std::thread checkpointer_;
 
