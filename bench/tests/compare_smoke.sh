@@ -13,7 +13,7 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-"$PARLEYD" --listen 127.0.0.1:0 --port-file "$dir/port" --data-dir "$dir/data" --requests-per-second 10000 --admin-secret smoke \
+"$PARLEYD" --listen 127.0.0.1:0 --port-file "$dir/port" --data-dir "$dir/data" --requests-per-second 10000 --user-messages-per-second 0 --conversation-messages-per-second 0 --admin-secret smoke \
   --log-level warn > "$dir/parleyd.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do [[ -s "$dir/port" ]] && break; sleep 0.1; done

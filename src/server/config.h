@@ -40,6 +40,14 @@ struct Config {
   uint32_t sync_page_size = 500;
   uint32_t max_pull_limit = 200;
   uint32_t max_pending_hashes = 64;       // password hashes queued at once; more get UNAVAILABLE
+  // Abuse limits (0 turns each off). Rates are sustained rates with bursts of ten seconds' worth.
+  uint32_t user_messages_per_second = 50;
+  uint32_t conversation_messages_per_second = 100;
+  uint32_t max_groups_per_day = 100;           // groups one user may create
+  uint32_t max_friend_requests_per_day = 200;  // friend requests one user may send
+  uint32_t login_failures_before_backoff = 5;  // per account, then 1 s, 2 s, 4 s ... up to 15 min
+  uint32_t login_failures_per_address_before_backoff = 50;
+  uint32_t max_connections_per_address = 10000;  // WebSocket connections from one IP address
   std::string log_format = "text";        // text | json
   std::string log_level = "info";         // trace | debug | info | warn | error | critical | off
   std::string port_file;                  // when set, the bound port is written here once listening

@@ -97,7 +97,8 @@ TEST(BadInput, UnauthenticatedConnectionsAreClosedAfterTheAuthTimeout) {
 
 TEST(BadInput, SlowConsumerIsDisconnectedAndNothingAckedIsLost) {
   ServerProcess server({"--max-queued-bytes", "65536", "--requests-per-second", "100000",
-                        "--max-inflight-requests", "4096"});
+                        "--max-inflight-requests", "4096", "--user-messages-per-second", "0",
+                        "--conversation-messages-per-second", "0"});
   auto alice = connect_as(server, "alice", "a");
   std::string bob_token = admin_user_token(server.port(), "bob", "b");
   auto bob = std::make_unique<WsClient>(server.port(), Encoding::kBinary);

@@ -9,7 +9,8 @@ namespace {
 using protocol::Encoding;
 
 TEST(Sync, ReturnsOnlyTheConversationsThatChanged) {
-  ServerProcess server({"--requests-per-second", "100000", "--max-inflight-requests", "4096"});
+  ServerProcess server({"--requests-per-second", "100000", "--max-inflight-requests", "4096",
+                        "--user-messages-per-second", "0"});
   constexpr int kPeers = 2000;
   auto alice = connect_as(server, "alice", "laptop");
   for (int i = 0; i < kPeers; ++i) {

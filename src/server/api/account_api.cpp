@@ -76,15 +76,29 @@ void handle_login(const Request& r, const v1::LoginRequest& req) {
   if (!core::is_valid_name(req.device_id())) {
     return r.error(v1::INVALID_ARGUMENT, "device_id must be 1-64 characters of A-Z a-z 0-9 _ . -");
   }
+  // Brute force: after a few failures in a row an account, or an address, waits longer before each try.
+  // Unknown accounts count too, so the answer does not tell which ids exist.
+  AbuseLimits& limits = r.services->limits;
+  const std::string& address = r.conn->remote_address();
+  const int64_t now = r.services->clock.now_ms();
+  const int64_t wait_ms = std::max(limits.logins_per_account.wait_ms(req.user_id(), now),
+                                   limits.logins_per_address.wait_ms(address, now));
+  if (wait_ms > 0) return r.error(v1::RATE_LIMITED, "too many failed logins; " + retry_in(wait_ms));
   if (!reserve_hash_slot(r)) return;
-  bool queued = r.on_worker([r, req]() {
+  bool queued = r.on_worker([r, req, address]() {
     Services& s = *r.services;
     auto user = s.store.get_user(req.user_id());
     bool match = user ? verify_password(req.password(), user->password_hash)
                       : (verify_password(req.password(), decoy_hash()), false);
     s.pending_hashes.fetch_sub(1);
     if (!user && user.error().code != v1::NOT_FOUND) return r.error(user.error());
-    if (!match) return r.error(v1::UNAUTHENTICATED, "wrong user id or password");
+    if (!match) {
+      s.limits.logins_per_account.failed(req.user_id(), s.clock.now_ms());
+      s.limits.logins_per_address.failed(address, s.clock.now_ms());
+      return r.error(v1::UNAUTHENTICATED, "wrong user id or password");
+    }
+    s.limits.logins_per_account.succeeded(req.user_id());
+    s.limits.logins_per_address.succeeded(address);
     if (user->disabled) return r.error(v1::PERMISSION_DENIED, "this account is disabled");
     issue_session(s, *user, req.device_id(), req.platform(),
                   [r](Result<IssuedSession> issued) { answer_session(r, std::move(issued), true); });

@@ -25,9 +25,11 @@ struct Identity {
 
 class Connection : public Peer {
  public:
-  explicit Connection(uint64_t id) : id_(id) {}
+  Connection(uint64_t id, std::string remote_address) : id_(id), remote_address_(std::move(remote_address)) {}
 
   uint64_t id() const { return id_; }
+  // The client's IP address as the server sees it (for per-address limits).
+  const std::string& remote_address() const { return remote_address_; }
   const std::optional<Identity>& identity() const { return identity_; }
   // Called when a login/authenticate/refresh succeeds, or with nullopt on logout.
   virtual void set_identity(std::optional<Identity> identity) { identity_ = std::move(identity); }
@@ -41,6 +43,7 @@ class Connection : public Peer {
 
  private:
   uint64_t id_;
+  std::string remote_address_;
   std::optional<Identity> identity_;
 };
 

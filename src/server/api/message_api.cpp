@@ -73,10 +73,18 @@ void handle_send_message(const Request& r, const Identity& me, v1::SendMessageRe
   }
   if (m.content.kind() != v1::MERGED_FORWARD) m.content.clear_merged();  // only a merged forward carries copies
   if (auto ok = core::validate_message(m.content, message_limits(config)); !ok) return r.error(ok.error());
+  const int64_t now = r.services->clock.now_ms();
+  int64_t wait_ms = 0;
+  if (!r.services->limits.messages_per_user.allow(me.user_id, now, &wait_ms)) {
+    return r.error(v1::RATE_LIMITED, "you are sending messages too fast; " + retry_in(wait_ms));
+  }
+  if (!r.services->limits.messages_per_conversation.allow(req.conversation_id(), now, &wait_ms)) {
+    return r.error(v1::RATE_LIMITED, "this conversation is receiving messages too fast; " + retry_in(wait_ms));
+  }
   m.conversation_id = std::move(*req.mutable_conversation_id());
   m.sender_id = me.user_id;
   m.client_msg_id = std::move(*req.mutable_client_msg_id());
-  m.timestamp_ms = r.services->clock.now_ms();
+  m.timestamp_ms = now;
   r.services->store.append_message(std::move(m), [r](Result<store::AppendResult> appended) {
     if (!appended) return r.error(appended.error());
     v1::ServerFrame ack;
@@ -103,6 +111,11 @@ void handle_create_group(const Request& r, const Identity& me, v1::CreateGroupRe
   group.clear_dismissed();
   if (auto ok = validate_group_settings(group); !ok) return r.error(ok.error());
   if (auto ok = validate_user_ids(req.member_ids(), config.max_group_members); !ok) return r.error(ok.error());
+  int64_t wait_ms = 0;
+  if (!r.services->limits.groups_per_user.allow(me.user_id, r.services->clock.now_ms(), &wait_ms)) {
+    return r.error(v1::RATE_LIMITED, "you have created " + std::to_string(config.max_groups_per_day) +
+                                         " groups today; " + retry_in(wait_ms));
+  }
   std::vector<std::string> members(req.member_ids().begin(), req.member_ids().end());
   r.services->store.create_group(
       core::new_group_id(), std::move(group), me.user_id, std::move(members), r.services->clock.now_ms(),

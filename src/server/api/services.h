@@ -7,6 +7,7 @@
 #include "server/bus/bus.h"
 #include "server/config.h"
 #include "server/metrics.h"
+#include "server/api/abuse_limits.h"
 #include "server/api/presence_hub.h"
 #include "server/api/worker_pool.h"
 #include "server/store/store.h"
@@ -22,6 +23,7 @@ struct Services {
   WorkerPool& workers;
   PresenceHub& presence;
   std::atomic<uint32_t> pending_hashes{0};
+  AbuseLimits limits{config};
 };
 
 }  // namespace parley::server

@@ -22,6 +22,10 @@ void handle_social(const Request& r, const Identity& me, v1::ClientFrame& frame)
       op.other = frame.send_friend_request().user_id();
       op.text = frame.send_friend_request().message();
       if (op.text.size() > kMaxRequestMessage) return r.error(v1::INVALID_ARGUMENT, "message must be at most 256 bytes");
+      if (int64_t wait_ms = 0; !r.services->limits.friend_requests_per_user.allow(me.user_id, op.now_ms, &wait_ms)) {
+        return r.error(v1::RATE_LIMITED, "you have sent " + std::to_string(r.services->config.max_friend_requests_per_day) +
+                                             " friend requests today; " + retry_in(wait_ms));
+      }
       break;
     case F::kRespondFriendRequest:
       op.kind = frame.respond_friend_request().accept() ? K::kAccept : K::kDecline;

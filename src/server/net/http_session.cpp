@@ -45,6 +45,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (beast::websocket::is_upgrade(req)) {
       if (req.target() != "/v1/ws") return reply(404, "text/plain", "WebSocket endpoint is /v1/ws\n", false);
       if (context_.stopping) return reply(503, "text/plain", "shutting down\n", false);
+      // The session gives the slot back when it ends.
+      if (!context_.address_slots.try_take(remote_address(stream_.socket()))) {
+        return reply(429, "text/plain", "too many connections from your address\n", false);
+      }
       auto ws = std::make_shared<WsSession>(stream_.release_socket(), context_);
       ws->start(parser_->release());
       return;

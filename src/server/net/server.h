@@ -34,6 +34,7 @@ class Server {
   Metrics& metrics_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> next_connection_id_{0};
+  AddressSlots address_slots_{config_.max_connections_per_address};
   std::vector<std::unique_ptr<Loop>> loops_;
 };
 

@@ -10,6 +10,7 @@
 #include "server/api/api.h"
 #include "server/config.h"
 #include "server/metrics.h"
+#include "server/net/address_slots.h"
 
 namespace parley::server {
 
@@ -22,6 +23,7 @@ struct SessionContext {
   Metrics& metrics;
   std::atomic<bool>& stopping;
   std::atomic<uint64_t>& next_connection_id;
+  AddressSlots& address_slots;  // shared by every I/O thread
   // Owned by one I/O thread; touched only from it.
   std::vector<std::weak_ptr<WsSession>> sessions;
   size_t prune_sessions_at = 64;  // the list is swept of closed sessions when it reaches this size

@@ -20,7 +20,7 @@ constexpr auto kCloseSessionEnded = static_cast<websocket::close_code>(4001);
 constexpr auto kCloseAuthTimeout = static_cast<websocket::close_code>(4002);
 
 WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, SessionContext& context)
-    : Connection(context.next_connection_id.fetch_add(1) + 1),
+    : Connection(context.next_connection_id.fetch_add(1) + 1, server::remote_address(socket)),
       ws_(std::move(socket)),
       context_(context),
       session_timer_(ws_.get_executor()),
@@ -28,6 +28,7 @@ WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, SessionContext& cont
       rate_refilled_(std::chrono::steady_clock::now()) {}
 
 WsSession::~WsSession() {
+  context_.address_slots.give_back(remote_address());
   context_.api.on_close(*this);
   if (accepted_) context_.metrics.connections.fetch_sub(1);
 }
