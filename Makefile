@@ -2,7 +2,7 @@
 BUILD_DIR := build
 PARLEYD   := $(BUILD_DIR)/src/server/parleyd
 
-.PHONY: all deps configure build run test bench bench-peers bench-peers-smoke bench-connections bench-sync bench-mixed bench-fanout-10k bench-report fuzz clean
+.PHONY: all deps configure build run test chaos bench bench-peers bench-peers-smoke bench-connections bench-sync bench-mixed bench-fanout-10k bench-report fuzz clean
 
 all: build
 
@@ -22,6 +22,12 @@ run: build
 
 test: build
 	ctest --preset default
+
+# The delivery checker with a long fault phase (kill -9, connections cut mid-frame, stalled readers, a full
+# disk); `make test` runs it for 30 s. Needs root for the small tmpfs that fills up.
+CHAOS_SECONDS ?= 600
+chaos: build
+	CHAOS_SECONDS=$(CHAOS_SECONDS) $(BUILD_DIR)/tests/chaos/chaos_tests --gtest_filter='Chaos.*'
 
 bench: build
 	bench/run-direct

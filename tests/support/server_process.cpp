@@ -1,5 +1,6 @@
 #include "server_process.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -9,6 +10,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 
@@ -30,6 +33,14 @@ ServerProcess::ServerProcess(std::vector<std::string> args) : args_(std::move(ar
 
 ServerProcess::~ServerProcess() {
   terminate();
+  if (::testing::Test::HasFailure()) {
+    std::string text = log();
+    constexpr size_t kTail = 8000;
+    if (!text.empty()) {
+      std::cerr << "--- the end of parleyd's log (" << log_path() << ") ---\n"
+                << (text.size() > kTail ? "..." + text.substr(text.size() - kTail) : text) << "---\n";
+    }
+  }
   std::error_code ignored;
   std::filesystem::remove_all(dir_, ignored);
 }
@@ -48,11 +59,20 @@ void ServerProcess::start() {
   // fork + exec rather than posix_spawn, to ask for SIGKILL when the test process dies: a crashed test must
   // not leave a server behind holding the test runner's output pipe open.
   const pid_t parent = getpid();
+  const std::string log_file = log_path();
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("cannot start parleyd");
   if (pid_ == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);  // the parent died before prctl took effect
+    // Output to the log file; only stdin, stdout and stderr stay open: a socket of the test's that the
+    // server inherited would stay open in it after the test closed it (a cut connection would not be cut).
+    int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd >= 0) {
+      dup2(log_fd, 1);
+      dup2(log_fd, 2);
+    }
+    close_range(3, ~0U, 0);
     execv(PARLEYD_PATH, argv.data());
     _exit(127);
   }
@@ -89,6 +109,11 @@ void ServerProcess::kill9() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);
   wait_exit();
+}
+
+std::string ServerProcess::log() const {
+  std::ifstream in(log_path());
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 std::string admin_user_token(uint16_t port, const std::string& user, const std::string& device,

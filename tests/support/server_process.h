@@ -18,6 +18,10 @@ class ServerProcess {
 
   uint16_t port() const { return port_; }
   const std::string& data_dir() const { return data_dir_; }
+  // Everything the server wrote to stdout and stderr, across restarts. Its tail is printed when the test
+  // that owns the server has failed.
+  std::string log_path() const { return dir_ + "/server.log"; }
+  std::string log() const;
   static constexpr const char* kAdminSecret = "admin";
 
   void terminate();  // SIGTERM, wait for exit; returns when it has exited
