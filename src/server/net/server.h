@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "server/net/session_context.h"
+#include "server/net/static_files.h"
 
 namespace parley::server {
 
@@ -34,6 +35,7 @@ class Server {
   Metrics& metrics_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> next_connection_id_{0};
+  std::unique_ptr<StaticFiles> web_;  // loaded by start(); null when there is no web client to serve
   std::vector<std::unique_ptr<Loop>> loops_;
 };
 
