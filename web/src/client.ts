@@ -188,18 +188,11 @@ export class Client {
     });
   }
 
-  async signOut(): Promise<void> {
-    try {
-      await this.conn?.call('logout', {}, 3000);
-    } catch {
-      /* signing out locally anyway */
-    }
-    this.storage.removeItem(SESSION_KEY);
-    this.stop();
+  private resetAccountState(): void {
     this.cursor = '0';
     this.outbox.clear();
+    this.nameLookups.clear();
     this.set({
-      session: undefined,
       summaries: {},
       timelines: {},
       typing: {},
@@ -214,6 +207,18 @@ export class Client {
       unreadMarker: {},
       synced: false,
     });
+  }
+
+  async signOut(): Promise<void> {
+    try {
+      await this.conn?.call('logout', {}, 3000);
+    } catch {
+      /* signing out locally anyway */
+    }
+    this.storage.removeItem(SESSION_KEY);
+    this.stop();
+    this.resetAccountState();
+    this.set({ session: undefined });
   }
 
   retryNow(): void {
@@ -309,7 +314,7 @@ export class Client {
           device_id: this.deviceId(),
           platform: 'WEB',
         });
-        if (this.state.session?.user.user_id !== creds.user_id) this.cursor = '0';
+        if (this.state.session?.user.user_id !== creds.user_id) this.resetAccountState();
         this.saveSession(r.session!);
         const done = this.credentials;
         this.credentials = undefined;
@@ -566,7 +571,10 @@ export class Client {
     const s = this.state.summaries[id];
     this.set((st) => ({
       openId: id,
-      unreadMarker: st.openId === id ? st.unreadMarker : { ...st.unreadMarker, [id]: Number(s?.read_seq ?? 0) },
+      unreadMarker:
+        st.openId === id
+          ? st.unreadMarker
+          : { ...st.unreadMarker, [id]: Number(s?.unread_count ?? 0) > 0 ? Number(s?.read_seq ?? 0) : -1 },
       focus: focusSeq ? { conversation_id: id, seq: focusSeq, at: Date.now() } : undefined,
     }));
     const t = this.state.timelines[id];

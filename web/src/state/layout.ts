@@ -24,8 +24,8 @@ export function dayLabel(ms: number, now = Date.now()): string {
 }
 
 /**
- * Rows for the chat view. `unreadAfter`: the read cursor when the conversation was opened; the marker goes
- * before the first message from someone else above it.
+ * Rows for the chat view. `unreadAfter`: the read cursor when the conversation was opened (negative: nothing
+ * was unread); the marker goes before the first message from someone else above it.
  */
 export function layoutTimeline(items: Item[], me: string, unreadAfter: number, now = Date.now()): Row[] {
   const rows: Row[] = [];
@@ -42,7 +42,7 @@ export function layoutTimeline(items: Item[], me: string, unreadAfter: number, n
     }
     const seq = seqOf(item);
     const mine = item.sender_id === me;
-    if (!unreadPlaced && unreadAfter > 0 && seq > unreadAfter && !mine && item.kind !== 'SYSTEM') {
+    if (!unreadPlaced && unreadAfter >= 0 && seq > unreadAfter && !mine && item.kind !== 'SYSTEM') {
       rows.push({ type: 'unread', key: 'unread' });
       unreadPlaced = true;
     }

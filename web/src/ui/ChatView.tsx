@@ -23,7 +23,7 @@ export function ChatView({ id }: { id: string }) {
   const prevHeight = useRef(0);
   const loadingOlder = useRef(false);
   const [showJump, setShowJump] = useState(false);
-  const marker = state.unreadMarker[id] ?? 0;
+  const marker = state.unreadMarker[id] ?? -1;
   const rows = useMemo(() => layoutTimeline(t?.items ?? [], me, marker), [t?.items, me, marker]);
   const group = isGroup(id);
   const peer = peerOf(id, me);

@@ -147,3 +147,11 @@ describe('layout', () => {
     ]);
   });
 });
+
+describe('unread marker', () => {
+  it('goes before the first message when nothing had been read', () => {
+    const rows = layoutTimeline([live('x', 1), live('x', 2)], 'alice', 0);
+    expect(rows.map((r) => r.type)).toEqual(['day', 'unread', 'message', 'message']);
+    expect(layoutTimeline([live('x', 1)], 'alice', -1).some((r) => r.type === 'unread')).toBe(false);
+  });
+});
