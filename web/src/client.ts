@@ -383,7 +383,7 @@ export class Client {
         for (;;) {
           const r = await c.call('sync', { cursor: this.cursor });
           this.set((s) => ({ summaries: applySummaries(s.summaries, r.conversations ?? []) }));
-          for (const e of r.events ?? []) this.onPrivateEvent(e);
+          for (const e of r.events ?? []) this.onPrivateEvent(e, false);
           this.cursor = r.cursor ?? this.cursor;
           if (!r.has_more) break;
         }
@@ -431,15 +431,18 @@ export class Client {
     } else if (e.kicked) {
       this.storage.removeItem(SESSION_KEY);
       this.transition({ type: 'kicked', reason: e.kicked.message ?? 'signed out' });
-    } else this.onPrivateEvent(e);
+    } else this.onPrivateEvent(e, true);
   }
 
-  /** friend, messages_deleted, privacy: live or replayed by sync. */
-  private onPrivateEvent(e: Event): void {
+  /**
+   * friend, messages_deleted, privacy: live, or from sync (which also replays the ones that arrived live
+   * since the last sync: applying them is idempotent, and only live ones are announced).
+   */
+  private onPrivateEvent(e: Event, live: boolean): void {
     if (e.friend) {
       const f = e.friend;
-      if (f.kind === 'REQUEST_RECEIVED' && this.state.synced) this.toast(`${this.nameOf(f.user_id!)} sent you a friend request`);
-      if (f.kind === 'FRIEND_ADDED' && this.state.synced) this.toast(`You and ${this.nameOf(f.user_id!)} are now friends`);
+      if (f.kind === 'REQUEST_RECEIVED' && live) this.toast(`${this.nameOf(f.user_id!)} sent you a friend request`);
+      if (f.kind === 'FRIEND_ADDED' && live) this.toast(`You and ${this.nameOf(f.user_id!)} are now friends`);
       for (const u of [f.request?.from_user, f.request?.to_user]) if (u?.user_id) this.rememberUser(u);
       if (this.state.synced) void this.refreshSocial();
     } else if (e.messages_deleted) {

@@ -7,6 +7,7 @@ import { ConversationList } from './ConversationList';
 import { ClientContext, useClient } from './hooks';
 import { People } from './People';
 import { SearchPanel } from './SearchPanel';
+import { Icon } from './icons';
 import { Avatar } from './widgets';
 import { applyTheme, savedTheme, type Theme } from './theme';
 
@@ -102,11 +103,11 @@ function Shell() {
             <small>@{me.user_id}</small>
           </div>
           <button class="icon" aria-label={`Theme: ${theme}. Change theme`} title={`Theme: ${theme}`} onClick={cycleTheme}>
-            {theme === 'dark' ? '🌙' : theme === 'light' ? '☀️' : '🖥️'}
+            {theme === 'dark' ? <Icon.moon /> : theme === 'light' ? <Icon.sun /> : <Icon.auto />}
           </button>
           <div class="menu-wrap">
             <button class="icon" aria-label="Account menu" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu(!menu)}>
-              ⋮
+              <Icon.more />
             </button>
             {menu && (
               <div class="menu" role="menu" onKeyDown={(e) => e.key === 'Escape' && setMenu(false)}>

@@ -24,7 +24,10 @@ export function Auth({ reason }: { reason?: string }) {
   return (
     <div class="auth">
       <form class="auth-card" onSubmit={submit} aria-labelledby="auth-title">
-        <div class="brand" aria-hidden="true">💬</div>
+        <svg class="brand" viewBox="0 0 64 64" width="48" height="48" aria-hidden="true">
+          <rect width="64" height="64" rx="14" fill="var(--accent)" />
+          <path d="M16 20h32a4 4 0 0 1 4 4v14a4 4 0 0 1-4 4H30l-9 7v-7h-5a4 4 0 0 1-4-4V24a4 4 0 0 1 4-4z" fill="#fff" />
+        </svg>
         <h1 id="auth-title">{mode === 'login' ? 'Sign in to Parley' : 'Create your account'}</h1>
         <label>
           User id

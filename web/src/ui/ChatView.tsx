@@ -5,6 +5,7 @@ import { layoutTimeline, type Row } from '../state/layout';
 import { seqOf, type Item } from '../state/messages';
 import { GroupPanel } from './GroupPanel';
 import { formatTime, useClient } from './hooks';
+import { Icon } from './icons';
 import { Avatar, Dialog } from './widgets';
 
 const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
@@ -102,7 +103,7 @@ export function ChatView({ id }: { id: string }) {
     <section class="chat" aria-label={`Conversation with ${title}`}>
       <header class="chat-head">
         <button class="icon back" aria-label="Back to conversations" onClick={() => client.closeChat()}>
-          ←
+          <Icon.back />
         </button>
         <Avatar id={id} name={title} presence={peer ? state.presence[peer]?.state ?? 'OFFLINE' : undefined} />
         <div class="chat-title">
@@ -121,7 +122,7 @@ export function ChatView({ id }: { id: string }) {
                 title={s.settings?.pinned ? 'Unpin' : 'Pin'}
                 onClick={() => void client.updateSettings(id, { pinned: !s.settings?.pinned })}
               >
-                📌
+                <Icon.pin />
               </button>
               <button
                 class="icon"
@@ -132,13 +133,13 @@ export function ChatView({ id }: { id: string }) {
                   void client.updateSettings(id, { muted_until_ms: isMuted(s) ? '0' : String(Date.now() + 365 * 86_400_000) })
                 }
               >
-                {isMuted(s) ? '🔕' : '🔔'}
+                {isMuted(s) ? <Icon.bellOff /> : <Icon.bell />}
               </button>
             </>
           )}
           {group && (
             <button class="icon" aria-label="Group info" aria-expanded={panel} onClick={() => setPanel(!panel)}>
-              ⓘ
+              <Icon.info />
             </button>
           )}
         </div>
@@ -351,7 +352,7 @@ function Bubble(p: RowProps & { item: Item; first: boolean; last: boolean; mine:
         {!m.revoked && (
           <div class="menu-wrap msg-menu">
             <button class="icon small" aria-label="Message actions" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu(!menu)}>
-              ⋯
+              <Icon.dots />
             </button>
             {menu && (
               <div class={`menu ${mine ? 'left' : ''}`} role="menu" ref={menuRef} onKeyDown={onMenuKey}>
@@ -526,7 +527,7 @@ function Composer(props: { id: string; replyTo: Item | null; editing: Item | nul
             {!editing && <em>{(replyTo!.text ?? '').slice(0, 80)}</em>}
           </span>
           <button class="icon small" aria-label={editing ? 'Cancel editing' : 'Cancel reply'} onClick={() => { setText(''); props.onDone(); }}>
-            ✕
+            <Icon.close />
           </button>
         </div>
       )}

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { isMuted, peerOf, previewText, sortedConversations } from '../state/conversations';
 import { formatListTime, useClient } from './hooks';
 import { NewGroupDialog } from './GroupPanel';
+import { Icon } from './icons';
 import { Avatar } from './widgets';
 
 export function ConversationList() {
@@ -57,8 +58,8 @@ export function ConversationList() {
                   <span class="conv-bottom">
                     <span class={`conv-preview ${typing.length ? 'typing' : ''}`}>{preview}</span>
                     <span class="conv-flags">
-                      {s.settings?.pinned && <span title="Pinned" aria-hidden="true">📌</span>}
-                      {muted && <span title="Muted" aria-hidden="true">🔕</span>}
+                      {s.settings?.pinned && <span class="flag" title="Pinned" aria-hidden="true"><Icon.pin /></span>}
+                      {muted && <span class="flag" title="Muted" aria-hidden="true"><Icon.bellOff /></span>}
                       {mentions > 0 && <span class="mention-mark" title="You were mentioned" aria-hidden="true">@</span>}
                       {unread > 0 && (
                         <span class={`badge ${muted ? 'badge-muted' : ''}`} data-testid="unread-badge" aria-hidden="true">

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { User } from '../proto';
 import { useClient } from './hooks';
+import { Icon } from './icons';
 import { Avatar, Dialog } from './widgets';
 
 export function NewGroupDialog({ onClose }: { onClose(): void }) {
@@ -64,7 +65,7 @@ export function GroupPanel({ id, onClose }: { id: string; onClose(): void }) {
       <header class="panel-head">
         <h3>{client.titleOf(id)}</h3>
         <button class="icon" aria-label="Close group info" onClick={onClose}>
-          ✕
+          <Icon.close />
         </button>
       </header>
       <div class="tabs small" role="tablist" aria-label="Group">

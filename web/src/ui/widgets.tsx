@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { hueOf, initials } from './hooks';
+import { Icon } from './icons';
 
 export function Avatar({ id, name, presence, size }: { id: string; name: string; presence?: string; size?: 'sm' | 'lg' }) {
   return (
@@ -38,7 +39,7 @@ export function Dialog({ title, onClose, children }: { title: string; onClose():
         <header class="dialog-head">
           <h2>{title}</h2>
           <button class="icon" aria-label="Close" onClick={onClose}>
-            ✕
+            <Icon.close />
           </button>
         </header>
         <div class="dialog-body">{children}</div>
