@@ -457,6 +457,8 @@ export class Client {
     const id = m.conversation_id!;
     const viewing = this.isViewing(id);
     const known = !!this.state.summaries[id];
+    // A seq past the next one means events were lost (a drop, a slow link): the summary needs a sync too.
+    const skipped = known && seqOf(m) > Number(this.state.summaries[id].max_seq ?? 0) + 1;
     this.set((s) => ({ summaries: applyLiveMessage(s.summaries, m, this.me, viewing) }));
     const t = this.state.timelines[id];
     if (t) {
@@ -464,7 +466,7 @@ export class Client {
       else this.updateTimeline(id, (tl) => mergeMessages(tl, [m]));
     }
     if (m.sender_id && this.state.typing[id]?.[m.sender_id]) this.onTyping(id, m.sender_id, false, 0);
-    if (!known || m.kind === 'SYSTEM') void this.syncOnce(); // names, roles, member counts
+    if (!known || skipped || m.kind === 'SYSTEM') void this.syncOnce(); // names, roles, counts, lost events
     if (m.kind === 'SYSTEM' && this.state.members[id]) void this.loadMembers(id);
     const fromOther = m.sender_id !== this.me;
     if (fromOther && !isOperation(m) && m.kind !== 'SYSTEM') {
