@@ -114,6 +114,8 @@ export class Client {
   private outbox = new Map<string, OutboxEntry>();
   private nameLookups = new Set<string>();
   private syncAgain = false;
+  /** presence subscriptions of the current connection (they end with it) */
+  private presenceSubscribed = new Set<string>();
   private syncing = false;
 
   constructor(
@@ -251,6 +253,7 @@ export class Client {
   }
 
   private open(): void {
+    this.presenceSubscribed.clear();
     const c = new Connection(this.url, {
       onOpen: () => {
         if (this.conn !== c) return;
@@ -383,6 +386,7 @@ export class Client {
         for (;;) {
           const r = await c.call('sync', { cursor: this.cursor });
           this.set((s) => ({ summaries: applySummaries(s.summaries, r.conversations ?? []) }));
+          this.markDelivered(r.conversations ?? []);
           for (const e of r.events ?? []) this.onPrivateEvent(e, false);
           this.cursor = r.cursor ?? this.cursor;
           if (!r.has_more) break;
@@ -390,6 +394,15 @@ export class Client {
       } while (this.syncAgain);
     } finally {
       this.syncing = false;
+    }
+  }
+
+  /** Direct messages that reached this device: the sender's ticks turn to "delivered". */
+  private markDelivered(summaries: ConversationSummary[]): void {
+    for (const s of summaries) {
+      const max = Number(s.max_seq ?? 0);
+      if (s.kind !== 'DIRECT' || max <= Number(s.delivered_seq ?? 0) || s.last_message?.sender_id === this.me) continue;
+      void this.conn?.call('mark_delivered', { conversation_id: s.conversation_id, seq: String(max) }).catch(() => {});
     }
   }
 
@@ -833,8 +846,9 @@ export class Client {
       const peer = peerOf(id, this.me);
       if (peer) ids.add(peer);
     }
-    const list = [...ids].slice(0, 500);
+    const list = [...ids].filter((id) => !this.presenceSubscribed.has(id)).slice(0, 500);
     if (list.length === 0) return;
+    for (const id of list) this.presenceSubscribed.add(id);
     try {
       const r = await this.call('subscribe_presence', { user_ids: list });
       const presence = { ...this.state.presence };

@@ -177,13 +177,21 @@ describe('Parley in the browser', () => {
     await send(carol, 'Thanks! Happy to be here');
     await messages(alice).getByText('Thanks! Happy to be here').waitFor({ timeout: T });
 
+    // bob forwards alice's lunch message into the group
+    await bob.getByRole('tab', { name: /Chats/ }).click();
+    await conversation(bob, 'Alice Liddell').click();
+    await (await messageMenu(bob, 'lunch at 12:30')).getByRole('menuitem', { name: 'Forward' }).click();
+    await bob.getByRole('dialog', { name: 'Forward to…' }).getByRole('button', { name: 'Lunch crew' }).click();
+    const forwarded = messages(carol).getByTestId('message').filter({ hasText: 'Hello Bob, lunch at 12:30?' });
+    await forwarded.getByText('Forwarded').waitFor({ timeout: T });
+
     // the members panel shows the roles
     await alice.getByRole('button', { name: 'Group info' }).click();
     const members = alice.getByRole('list', { name: 'Members' });
-    await members.locator('[data-member="alice"]').getByText('Owner').waitFor({ timeout: T });
+    await members.locator('[data-member="alice"]').getByText('Owner', { exact: true }).waitFor({ timeout: T });
     await members.locator('[data-member="carol"]').waitFor({ timeout: T });
     await members.locator('[data-member="bob"]').getByRole('button', { name: 'Make admin' }).click();
-    await members.locator('[data-member="bob"]').getByText('Admin').waitFor({ timeout: T });
+    await members.locator('[data-member="bob"]').getByText('Admin', { exact: true }).waitFor({ timeout: T });
     await shot(alice, '06-group');
     await alice.getByRole('button', { name: 'Close group info' }).click();
   });
