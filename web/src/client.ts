@@ -149,7 +149,12 @@ export class Client {
     if (typeof window !== 'undefined') {
       window.addEventListener('online', () => this.retryNow());
       document.addEventListener('visibilitychange', () => {
-        if (document.visibilityState === 'visible' && this.state.openId) this.markRead(this.state.openId);
+        const visible = document.visibilityState === 'visible';
+        if (visible && this.state.openId) this.markRead(this.state.openId);
+        // A hidden tab shows as "away" to contacts.
+        if (this.state.conn.phase === 'online') {
+          void this.call('set_presence', { state: visible ? 'ONLINE' : 'AWAY' }).catch(() => {});
+        }
       });
     }
   }
@@ -188,6 +193,13 @@ export class Client {
       this.credentials = { creds, resolve, reject };
       this.transition({ type: 'start' });
     });
+  }
+
+  /** The token is no good any more: back to the sign-in page (which shows the reason). */
+  private forgetSession(): void {
+    this.storage.removeItem(SESSION_KEY);
+    this.resetAccountState();
+    this.set({ session: undefined });
   }
 
   private resetAccountState(): void {
@@ -347,7 +359,7 @@ export class Client {
         this.stop();
         return;
       }
-      this.storage.removeItem(SESSION_KEY);
+      this.forgetSession();
       this.transition({ type: 'auth_failed', reason: err.message });
       return;
     }
@@ -442,7 +454,7 @@ export class Client {
       }));
       this.toast(`${this.nameOf(jr.user_id!)} asked to join ${this.titleOf(jr.conversation_id!)}`);
     } else if (e.kicked) {
-      this.storage.removeItem(SESSION_KEY);
+      this.forgetSession();
       this.transition({ type: 'kicked', reason: e.kicked.message ?? 'signed out' });
     } else this.onPrivateEvent(e, true);
   }

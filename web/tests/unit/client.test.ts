@@ -191,6 +191,8 @@ describe('Client', () => {
     sock.onmessage?.({ data: JSON.stringify({ req_id: req.req_id, error: { code: 'UNAUTHENTICATED', message: 'unknown token' } }) });
     await flush();
     expect(client.state.conn.phase).toBe('signed_out');
+    expect(client.state.conn.reason).toBe('unknown token');
+    expect(client.state.session).toBeUndefined();
     expect(storage.getItem('parley.session')).toBeNull();
   });
 });
