@@ -466,9 +466,9 @@ export class Client {
   private onPrivateEvent(e: Event, live: boolean): void {
     if (e.friend) {
       const f = e.friend;
+      for (const u of [f.request?.from_user, f.request?.to_user]) if (u?.user_id) this.rememberUser(u);
       if (f.kind === 'REQUEST_RECEIVED' && live) this.toast(`${this.nameOf(f.user_id!)} sent you a friend request`);
       if (f.kind === 'FRIEND_ADDED' && live) this.toast(`You and ${this.nameOf(f.user_id!)} are now friends`);
-      for (const u of [f.request?.from_user, f.request?.to_user]) if (u?.user_id) this.rememberUser(u);
       if (this.state.synced) void this.refreshSocial();
     } else if (e.messages_deleted) {
       const d = e.messages_deleted;
