@@ -24,6 +24,7 @@ export function ChatView({ id }: { id: string }) {
   const prevHeight = useRef(0);
   const loadingOlder = useRef(false);
   const [showJump, setShowJump] = useState(false);
+  const [showDown, setShowDown] = useState(false);
   const marker = state.unreadMarker[id] ?? -1;
   const rows = useMemo(() => layoutTimeline(t?.items ?? [], me, marker), [t?.items, me, marker]);
   const group = isGroup(id);
@@ -76,6 +77,7 @@ export function ChatView({ id }: { id: string }) {
   const onScroll = () => {
     const el = scroller.current!;
     stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 60;
+    setShowDown(!stickToBottom.current);
     if (el.scrollTop < 80 && t?.has_older && !loadingOlder.current) {
       loadingOlder.current = true;
       prevHeight.current = el.scrollHeight;
@@ -169,6 +171,21 @@ export function ChatView({ id }: { id: string }) {
           {showJump && (
             <button class="jump" onClick={jumpToUnread}>
               ↑ Jump to first unread
+            </button>
+          )}
+          {showDown && (
+            <button
+              class="to-bottom"
+              aria-label="Scroll to the newest message"
+              onClick={() => {
+                const el = scroller.current!;
+                el.scrollTop = el.scrollHeight;
+                stickToBottom.current = true;
+                setShowDown(false);
+                client.markRead(id);
+              }}
+            >
+              <Icon.back />
             </button>
           )}
           <div class="typing-row" aria-hidden={typingUsers.length === 0}>
