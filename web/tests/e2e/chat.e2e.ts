@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { newBrowser, resultsDir, Server, stopAll } from './support';
+import { newBrowser, pageProblems, resultsDir, Server, stopAll } from './support';
 
 const T = 15_000; // per wait: generous for a shared 2-core machine, never a fixed sleep
 
@@ -288,5 +288,9 @@ describe('Parley in the browser', () => {
     await conversation(bob, 'Lunch crew').click();
     await bob.getByRole('heading', { name: 'Lunch crew' }).waitFor({ timeout: T });
     await shot(bob, '11-phone-chat');
+  });
+
+  it('no page had a script error or a Content-Security-Policy violation', () => {
+    expect(pageProblems()).toEqual([]);
   });
 });

@@ -91,6 +91,13 @@ export class Server {
   }
 }
 
+const problems: string[] = [];
+
+/** Uncaught errors and console errors (CSP violations among them) seen in any page so far. */
+export function pageProblems(): string[] {
+  return problems.slice();
+}
+
 export async function newBrowser(name: string): Promise<{ context: BrowserContext; page: Page }> {
   const profile = mkdtempSync(join(tmpdir(), `parley-chromium-${name}-`));
   const context = await chromium.launchPersistentContext(profile, {
@@ -111,6 +118,11 @@ export async function newBrowser(name: string): Promise<{ context: BrowserContex
   cleanups.push(() => rmSync(profile, { recursive: true, force: true }));
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('dialog', (d) => void d.accept());
+  // Script errors and Content-Security-Policy violations fail the run (see pageProblems).
+  page.on('pageerror', (e) => problems.push(`${name}: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/WebSocket|ERR_CONNECTION_REFUSED|status of 404/.test(m.text())) problems.push(`${name}: ${m.text()}`);
+  });
   return { context, page };
 }
 
