@@ -977,6 +977,64 @@ export class Client {
     return r.groups ?? [];
   }
 
+  // ---- for this user only: receipts lists, deletion, privacy, devices -------------------------------------
+
+  /** Who has read a message in a group (the members' read cursors). */
+  readReceipts(id: string, seq: number) {
+    return this.call('get_read_receipts', { conversation_id: id, seq: String(seq) });
+  }
+
+  /** Deletes messages for this user only (their other devices follow through sync). */
+  async deleteForMe(id: string, seqs: number[]): Promise<void> {
+    try {
+      await this.call('delete_messages', { conversation_id: id, seqs: seqs.map(String) });
+      this.updateTimeline(id, (t) => dropMessages(t, seqs));
+      await this.syncOnce();
+    } catch (e) {
+      this.reportError(e);
+    }
+  }
+
+  /** Clears the history of a conversation for this user only. */
+  async clearHistory(id: string): Promise<void> {
+    try {
+      const r = await this.call('clear_conversation', { conversation_id: id });
+      this.updateTimeline(id, (t) => ({ ...dropMessages(t, [], Number(r.cleared_seq ?? 0)), has_older: false }));
+      await this.syncOnce();
+    } catch (e) {
+      this.reportError(e);
+    }
+  }
+
+  getPrivacy() {
+    return this.call('get_privacy', {});
+  }
+
+  async setPrivacy(privacy: NonNullable<RequestBody<'set_privacy'>['privacy']>): Promise<boolean> {
+    try {
+      await this.call('set_privacy', { privacy });
+      this.toast('Privacy settings saved');
+      return true;
+    } catch (e) {
+      this.reportError(e);
+      return false;
+    }
+  }
+
+  listDevices() {
+    return this.call('list_devices', {});
+  }
+
+  async revokeDevice(deviceId: string): Promise<boolean> {
+    try {
+      await this.call('revoke_device', { device_id: deviceId });
+      return true;
+    } catch (e) {
+      this.reportError(e);
+      return false;
+    }
+  }
+
   // ---- search ----------------------------------------------------------------------------------------------
 
   async searchMessages(query: string, pageToken?: string): Promise<{ hits: SearchHit[]; next?: string }> {

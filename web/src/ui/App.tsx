@@ -7,6 +7,7 @@ import { ConversationList } from './ConversationList';
 import { ClientContext, useClient } from './hooks';
 import { People } from './People';
 import { SearchPanel } from './SearchPanel';
+import { SettingsDialog } from './SettingsDialog';
 import { Icon } from './icons';
 import { Avatar } from './widgets';
 import { applyTheme, savedTheme, type Theme } from './theme';
@@ -72,6 +73,7 @@ function Shell() {
   const [tab, setTab] = useState<Tab>('chats');
   const [theme, setTheme] = useState<Theme>(savedTheme());
   const [menu, setMenu] = useState(false);
+  const [settings, setSettings] = useState(false);
   const me = state.session!.user;
   const requests = state.incoming.length;
   const cycleTheme = () => {
@@ -116,6 +118,9 @@ function Shell() {
                     Enable notifications
                   </button>
                 )}
+                <button role="menuitem" onClick={() => { setMenu(false); setSettings(true); }}>
+                  Privacy and devices
+                </button>
                 <button role="menuitem" onClick={() => { setMenu(false); void client.signOut(); }}>
                   Sign out
                 </button>
@@ -158,6 +163,7 @@ function Shell() {
         )}
       </main>
       <Toast />
+      {settings && <SettingsDialog onClose={() => setSettings(false)} />}
     </div>
   );
 }

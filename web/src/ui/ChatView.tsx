@@ -19,6 +19,8 @@ export function ChatView({ id }: { id: string }) {
   const [replyTo, setReplyTo] = useState<Item | null>(null);
   const [editing, setEditing] = useState<Item | null>(null);
   const [forwarding, setForwarding] = useState<Item | null>(null);
+  const [readBy, setReadBy] = useState<Item | null>(null);
+  const [moreMenu, setMoreMenu] = useState(false);
   const scroller = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const prevHeight = useRef(0);
@@ -144,6 +146,25 @@ export function ChatView({ id }: { id: string }) {
               <Icon.info />
             </button>
           )}
+          <div class="menu-wrap">
+            <button class="icon" aria-label="More conversation actions" aria-haspopup="menu" aria-expanded={moreMenu} onClick={() => setMoreMenu(!moreMenu)}>
+              <Icon.more />
+            </button>
+            {moreMenu && (
+              <div class="menu" role="menu" onKeyDown={(e) => e.key === 'Escape' && setMoreMenu(false)}>
+                <button
+                  role="menuitem"
+                  class="danger"
+                  onClick={() => {
+                    setMoreMenu(false);
+                    if (confirm('Clear the history of this conversation for you? Others keep theirs.')) void client.clearHistory(id);
+                  }}
+                >
+                  Clear history for me
+                </button>
+              </div>
+            )}
+          </div>
         </div>
       </header>
       <div class="chat-body">
@@ -164,6 +185,7 @@ export function ChatView({ id }: { id: string }) {
                 onReply={setReplyTo}
                 onEdit={setEditing}
                 onForward={setForwarding}
+                onReadBy={setReadBy}
                 focused={state.focus?.conversation_id === id && row.type === 'message' && seqOf(row.item) === state.focus.seq}
               />
             ))}
@@ -220,6 +242,7 @@ export function ChatView({ id }: { id: string }) {
         {panel && group && <GroupPanel id={id} onClose={() => setPanel(false)} />}
       </div>
       {forwarding && <ForwardDialog item={forwarding} onClose={() => setForwarding(null)} />}
+      {readBy && <ReadByDialog id={id} item={readBy} onClose={() => setReadBy(null)} />}
     </section>
   );
 }
@@ -242,6 +265,7 @@ interface RowProps {
   onReply(i: Item): void;
   onEdit(i: Item): void;
   onForward(i: Item): void;
+  onReadBy(i: Item): void;
 }
 
 function RowView(p: RowProps) {
@@ -385,10 +409,16 @@ function Bubble(p: RowProps & { item: Item; first: boolean; last: boolean; mine:
                 {!!seq && <button role="menuitem" onClick={() => { close(); p.onReply(m); }}>Reply</button>}
                 {!!text && <button role="menuitem" onClick={() => { close(); void navigator.clipboard?.writeText(text).then(() => client.toast('Copied')); }}>Copy</button>}
                 {!!seq && <button role="menuitem" onClick={() => { close(); p.onForward(m); }}>Forward</button>}
+                {mine && p.group && !!seq && <button role="menuitem" onClick={() => { close(); p.onReadBy(m); }}>Read by…</button>}
                 {editable && <button role="menuitem" onClick={() => { close(); p.onEdit(m); }}>Edit</button>}
                 {revocable && (
                   <button role="menuitem" class="danger" onClick={() => { close(); if (confirm('Unsend this message for everyone?')) void client.revoke(id, seq); }}>
                     Unsend
+                  </button>
+                )}
+                {!!seq && (
+                  <button role="menuitem" onClick={() => { close(); if (confirm('Delete this message for you? Others keep it.')) void client.deleteForMe(id, [seq]); }}>
+                    Delete for me
                   </button>
                 )}
                 {m.pending === 'failed' && <button role="menuitem" onClick={() => { close(); client.retrySend(id, m.client_msg_id!); }}>Retry</button>}
@@ -606,6 +636,39 @@ function ForwardDialog({ item, onClose }: { item: Item; onClose(): void }) {
           </li>
         ))}
       </ul>
+    </Dialog>
+  );
+}
+
+function ReadByDialog({ id, item, onClose }: { id: string; item: Item; onClose(): void }) {
+  const [client] = useClient();
+  const [result, setResult] = useState<{ read: number; unread: number; readers: string[] } | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    client
+      .readReceipts(id, seqOf(item))
+      .then((r) => setResult({ read: r.read_count ?? 0, unread: r.unread_count ?? 0, readers: r.readers ?? [] }))
+      .catch((e) => setError((e as Error).message));
+  }, [id, item]);
+  return (
+    <Dialog title="Read by" onClose={onClose}>
+      {error && <p class="error pad">{error}</p>}
+      {!result && !error && <p class="muted pad">Loading…</p>}
+      {result && (
+        <>
+          <p class="pad muted">
+            Read by {result.read} of {result.read + result.unread}
+          </p>
+          <ul class="people">
+            {result.readers.map((u) => (
+              <li>
+                <Avatar id={u} name={client.nameOf(u)} size="sm" />
+                <span class="grow">{client.nameOf(u)}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
     </Dialog>
   );
 }

@@ -176,6 +176,11 @@ describe('Parley in the browser', () => {
 
     await send(carol, 'Thanks! Happy to be here');
     await messages(alice).getByText('Thanks! Happy to be here').waitFor({ timeout: T });
+    // carol's reply moved her read cursor past alice's message: "Read by" lists her
+    await (await messageMenu(alice, 'Welcome')).getByRole('menuitem', { name: 'Read by…' }).click();
+    const readBy = alice.getByRole('dialog', { name: 'Read by' });
+    await readBy.getByText('Carol Danvers').waitFor({ timeout: T });
+    await readBy.getByRole('button', { name: 'Close' }).click();
 
     // bob forwards alice's lunch message into the group
     await bob.getByRole('tab', { name: /Chats/ }).click();
@@ -276,6 +281,11 @@ describe('Parley in the browser', () => {
     // nothing shown twice
     await expect(messages(bob).getByTestId('message').count()).resolves.toBe(before + 2);
     await expect(messages(alice).getByText('Sent while the server was down').count()).resolves.toBe(1);
+
+    // delete for me: gone for bob, still there for alice
+    await (await messageMenu(bob, 'Back online')).getByRole('menuitem', { name: 'Delete for me' }).click();
+    await messages(bob).getByText('Back online').waitFor({ state: 'detached', timeout: T });
+    await expect(messages(alice).getByText('Back online').count()).resolves.toBe(1);
   });
 
   it('dark theme and phone width', async () => {
