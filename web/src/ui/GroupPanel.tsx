@@ -189,6 +189,17 @@ function Members({ id }: { id: string }) {
                       {m.role === 'ADMIN' ? 'Remove admin' : 'Make admin'}
                     </button>
                   )}
+                  {role === 'OWNER' && (
+                    <button
+                      class="ghost"
+                      onClick={() =>
+                        confirm(`Make ${m.display_name || m.user_id} the owner? You become an admin.`) &&
+                        void client.groupAction('transfer_ownership', { conversation_id: id, user_id: m.user_id }, 'Ownership transferred')
+                      }
+                    >
+                      Make owner
+                    </button>
+                  )}
                   <button
                     class="ghost"
                     onClick={() =>
