@@ -821,6 +821,14 @@ export class Client {
     }
   }
 
+  /** Keeps the unsent text of a conversation as its draft, shared by the user's devices. */
+  saveDraft(id: string, text: string): void {
+    const s = this.state.summaries[id];
+    if (!s || (s.settings?.draft ?? '') === text || this.state.conn.phase !== 'online') return;
+    this.set((st) => ({ summaries: { ...st.summaries, [id]: { ...s, settings: { ...s.settings, draft: text || undefined } } } }));
+    void this.call('update_conversation_settings', { conversation_id: id, draft: text }).catch(() => {});
+  }
+
   reportError(e: unknown): void {
     this.toast(e instanceof Error ? e.message : String(e));
   }

@@ -453,9 +453,12 @@ function Bubble(p: RowProps & { item: Item; first: boolean; last: boolean; mine:
 }
 
 function Composer(props: { id: string; replyTo: Item | null; editing: Item | null; onDone(): void; onEditLast(): void; members: Member[] }) {
-  const [client] = useClient();
+  const [client, state] = useClient();
   const { id, replyTo, editing } = props;
-  const [text, setText] = useState('');
+  const [text, setText] = useState(state.summaries[id]?.settings?.draft ?? '');
+  const textRef = useRef(text);
+  textRef.current = editing ? '' : text;
+  const draftTimer = useRef<ReturnType<typeof setTimeout>>();
   const [mentions, setMentions] = useState<string[]>([]);
   const [query, setQuery] = useState<string | null>(null);
   const [active, setActive] = useState(0);
@@ -472,7 +475,9 @@ function Composer(props: { id: string; replyTo: Item | null; editing: Item | nul
   }, [editing, replyTo]);
   useEffect(() => () => {
     clearTimeout(stopTimer.current);
+    clearTimeout(draftTimer.current);
     if (lastTyping.current) client.sendTyping(id, false);
+    client.saveDraft(id, textRef.current.trim() ? textRef.current : '');
   }, [id]);
 
   const candidates = useMemo(() => {
@@ -506,6 +511,8 @@ function Composer(props: { id: string; replyTo: Item | null; editing: Item | nul
     setQuery(m && props.members.length ? m[2] : null);
     setActive(0);
     if (el.value) typingPulse();
+    clearTimeout(draftTimer.current);
+    if (!editing) draftTimer.current = setTimeout(() => client.saveDraft(id, el.value.trim() ? el.value : ''), 1500);
   };
 
   const pick = (c: { id: string; name: string }) => {
@@ -529,8 +536,11 @@ function Composer(props: { id: string; replyTo: Item | null; editing: Item | nul
     if (editing) void client.edit(id, seqOf(editing), body, used);
     else client.send(id, { text: body, mentions: used, reply_to: replyTo ? seqOf(replyTo) : undefined });
     setText('');
+    textRef.current = '';
     setMentions([]);
     setQuery(null);
+    clearTimeout(draftTimer.current);
+    client.saveDraft(id, '');
     clearTimeout(stopTimer.current);
     if (lastTyping.current) client.sendTyping(id, false);
     lastTyping.current = 0;

@@ -36,9 +36,12 @@ export function ConversationList() {
           const presence = peer ? state.presence[peer]?.state ?? 'OFFLINE' : undefined;
           const typing = Object.keys(state.typing[id] ?? {});
           const muted = isMuted(s);
+          const draft = state.openId !== id && s.settings?.draft ? s.settings.draft : '';
           const preview = typing.length
             ? `${id.startsWith('g:') ? client.nameOf(typing[0]) + ' is ' : ''}typing…`
-            : previewText(s.last_message, me, (u) => client.nameOf(u)) || (s.settings?.draft ? `Draft: ${s.settings.draft}` : '');
+            : draft
+              ? `Draft: ${draft}`
+              : previewText(s.last_message, me, (u) => client.nameOf(u));
           const label = `${title}${unread ? `, ${unread} unread` : ''}${mentions ? ', mentioned' : ''}${s.settings?.pinned ? ', pinned' : ''}${muted ? ', muted' : ''}`;
           return (
             <li key={id}>
@@ -56,7 +59,7 @@ export function ConversationList() {
                     <span class="conv-time">{formatListTime(s.last_message?.timestamp_ms)}</span>
                   </span>
                   <span class="conv-bottom">
-                    <span class={`conv-preview ${typing.length ? 'typing' : ''}`}>{preview}</span>
+                    <span class={`conv-preview ${typing.length ? 'typing' : ''} ${draft && !typing.length ? 'draft' : ''}`}>{preview}</span>
                     <span class="conv-flags">
                       {s.settings?.pinned && <span class="flag" title="Pinned" aria-hidden="true"><Icon.pin /></span>}
                       {muted && <span class="flag" title="Muted" aria-hidden="true"><Icon.bellOff /></span>}

@@ -288,6 +288,14 @@ describe('Parley in the browser', () => {
     await expect(messages(alice).getByText('Back online').count()).resolves.toBe(1);
   });
 
+  it('keeps an unsent text as a draft', async () => {
+    await alice.getByLabel('Message', { exact: true }).fill('half a thought');
+    await conversation(alice, 'Lunch crew').click();
+    await conversation(alice, 'Bob Builder').getByText('Draft: half a thought').waitFor({ timeout: T });
+    await conversation(alice, 'Bob Builder').click();
+    await expect(alice.getByLabel('Message', { exact: true }).inputValue()).resolves.toBe('half a thought');
+  });
+
   it('dark theme and phone width', async () => {
     await alice.getByRole('button', { name: /Change theme/ }).click(); // system -> dark
     await shot(alice, '09-chat-dark');
