@@ -201,6 +201,35 @@ describe('Parley in the browser', () => {
     await alice.getByRole('button', { name: 'Close group info' }).click();
   });
 
+  it('group settings, the group directory and join requests', async () => {
+    await alice.getByRole('tab', { name: /Chats/ }).click();
+    await conversation(alice, 'Lunch crew').click();
+    await alice.getByRole('button', { name: 'Group info' }).click();
+    await alice.getByRole('tab', { name: 'Settings' }).click();
+    await alice.getByLabel('Who can join').selectOption('APPROVAL');
+    await alice.getByLabel('Announcement').fill('Fridays at noon');
+    await alice.getByRole('button', { name: 'Save' }).click();
+    await alice.getByRole('note').getByText('Fridays at noon').waitFor({ timeout: T });
+
+    const dave = (await newBrowser('dave')).context;
+    contexts.push(dave);
+    const davePage = dave.pages()[0];
+    await register(davePage, 'dave', 'Dave Grohl');
+    await davePage.getByRole('tab', { name: /People/ }).click();
+    await davePage.getByRole('textbox', { name: 'Find groups' }).fill('lunch');
+    await davePage.getByRole('textbox', { name: 'Find groups' }).press('Enter');
+    await davePage.getByRole('button', { name: 'Ask to join' }).click();
+
+    await alice.getByRole('tab', { name: /Requests \(1\)/ }).click({ timeout: T });
+    await alice.getByRole('button', { name: 'Accept' }).click();
+    await alice.getByText('No pending requests.').waitFor({ timeout: T });
+    await davePage.getByRole('tab', { name: /Chats/ }).click();
+    await conversation(davePage, 'Lunch crew').click();
+    await messages(davePage).getByText(/added you/).waitFor({ timeout: T });
+    await alice.getByRole('button', { name: 'Close group info' }).click();
+    await dave.close();
+  });
+
   it('search finds messages across conversations and opens them in context', async () => {
     await bob.getByRole('tab', { name: /Search/ }).click();
     await bob.getByLabel('Search messages').fill('usual');
