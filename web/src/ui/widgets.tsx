@@ -17,7 +17,9 @@ export function Dialog({ title, onClose, children }: { title: string; onClose():
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
-    const first = ref.current?.querySelector<HTMLElement>('input, button, textarea, select');
+    const first =
+      ref.current?.querySelector<HTMLElement>('.dialog-body :is(input, textarea, select, button)') ??
+      ref.current?.querySelector<HTMLElement>('button');
     first?.focus();
     return () => before?.focus?.();
   }, []);
