@@ -2,7 +2,7 @@
 BUILD_DIR := build
 PARLEYD   := $(BUILD_DIR)/src/server/parleyd
 
-.PHONY: all deps configure build run test chaos bench bench-peers bench-peers-smoke bench-connections bench-sync bench-mixed bench-fanout-10k bench-report fuzz clean
+.PHONY: all deps configure build web run test chaos bench bench-peers bench-peers-smoke bench-connections bench-sync bench-mixed bench-fanout-10k bench-report fuzz clean
 
 all: build
 
@@ -17,10 +17,15 @@ configure: deps $(BUILD_DIR)/build.ninja
 build: configure
 	cmake --build --preset default
 
-run: build
-	$(PARLEYD) --listen 0.0.0.0:8080 --data-dir ./parley-data
+# The web client (web/): npm ci when node_modules is stale, then the Vite build into web/dist, which parleyd
+# serves by default (--web-root web/dist, relative to the working directory).
+web: deps
+	web/scripts/build
 
-test: build
+run: build web
+	$(PARLEYD) --listen 0.0.0.0:8080 --data-dir ./parley-data --web-root web/dist
+
+test: build web
 	ctest --preset default
 
 # The delivery checker with a long fault phase (kill -9, connections cut mid-frame, stalled readers, a full

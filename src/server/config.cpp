@@ -60,6 +60,8 @@ const std::vector<OptionSpec>& option_specs() {
   static const std::vector<OptionSpec> specs = {
       text("listen", "HOST:PORT to serve WebSocket and HTTP on", &Config::listen),
       text("data_dir", "directory of the SQLite database", &Config::data_dir),
+      text("web_root", "directory of the web client's build, served at / (relative to the working directory); "
+           "when it is missing or empty, / serves a plain page", &Config::web_root),
       text("admin_secret", "bearer secret of the admin HTTP API; unset turns the admin API off",
            &Config::admin_secret, true),
       number("io_threads", "I/O threads (0: one per core)", &Config::io_threads),

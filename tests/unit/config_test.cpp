@@ -21,6 +21,7 @@ TEST(Config, DefaultsAreTheDocumentedOnes) {
   ASSERT_EQ(load({}, c), ConfigOutcome::kRun);
   EXPECT_EQ(c.listen, "0.0.0.0:8080");
   EXPECT_EQ(c.data_dir, "./parley-data");
+  EXPECT_EQ(c.web_root, "web/dist");
   EXPECT_TRUE(c.admin_secret.empty());
   EXPECT_TRUE(c.allow_registration);
 }

@@ -7,6 +7,7 @@
 
 #include <optional>
 
+#include "server/net/static_files.h"
 #include "server/net/ws_session.h"
 
 namespace parley::server {
@@ -78,16 +79,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (get && path == "/metrics") {
       return reply(200, "text/plain; version=0.0.4", context_.metrics.render(), true);
     }
+    if (auto f = get && context_.web ? context_.web->serve(path) : std::nullopt) {
+      return reply(f->status, f->content_type, std::move(f->body), true, f->headers);
+    }
     if (get && (path == "/" || path == "/index.html")) return reply(200, "text/html; charset=utf-8", kHomePage, true);
     reply(404, "application/json", R"({"error":{"code":"NOT_FOUND","message":"no such endpoint"}})", true);
   }
 
-  void reply(unsigned status, std::string_view content_type, std::string body, bool keep_alive) {
+  void reply(unsigned status, std::string_view content_type, std::string body, bool keep_alive,
+             const HeaderList& headers = {}) {
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
     res->set(http::field::server, "parleyd");
     res->set(http::field::content_type, content_type);
     res->set(http::field::cache_control, "no-store");
     res->set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : headers) res->set(name, value);
     res->keep_alive(keep_alive && parser_ && parser_->get().keep_alive() && !context_.stopping);
     res->body() = std::move(body);
     res->prepare_payload();

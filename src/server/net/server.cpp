@@ -5,6 +5,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -44,10 +46,14 @@ uint16_t Server::start() {
   auto address = asio::ip::make_address(config_.listen_host(), ec);
   if (ec) throw std::runtime_error("listen host '" + config_.listen_host() + "' is not an IP address");
   uint16_t port = config_.listen_port();
+  web_ = StaticFiles::load(config_.web_root);
+  if (web_) spdlog::info("serving the web client from {} ({} files)", web_->root(), web_->file_count());
+  else spdlog::info("no web client at '{}' (web_root); / serves a plain page", config_.web_root);
   for (int i = 0; i < threads; ++i) {
     auto loop = std::make_unique<Loop>();
     loop->context = std::unique_ptr<SessionContext>(
         new SessionContext{api_, admin_, config_, metrics_, stopping_, next_connection_id_, address_slots_, {}, 64});
+    loop->context->web = web_.get();
     loop->acceptor = std::make_unique<tcp::acceptor>(loop->ioc);
     loop->accept_retry = std::make_unique<asio::steady_timer>(loop->ioc);
     tcp::endpoint endpoint(address, port);

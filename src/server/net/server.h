@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "server/net/session_context.h"
+#include "server/net/static_files.h"
 
 namespace parley::server {
 
@@ -35,6 +36,7 @@ class Server {
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> next_connection_id_{0};
   AddressSlots address_slots_{config_.max_connections_per_address};
+  std::unique_ptr<StaticFiles> web_;  // loaded by start(); null when there is no web client to serve
   std::vector<std::unique_ptr<Loop>> loops_;
 };
 

@@ -15,6 +15,7 @@
 namespace parley::server {
 
 class WsSession;
+class StaticFiles;
 
 struct SessionContext {
   Api& api;
@@ -27,6 +28,7 @@ struct SessionContext {
   // Owned by one I/O thread; touched only from it.
   std::vector<std::weak_ptr<WsSession>> sessions;
   size_t prune_sessions_at = 64;  // the list is swept of closed sessions when it reaches this size
+  const StaticFiles* web = nullptr;  // the web client's files; null: the plain home page
 };
 
 }  // namespace parley::server
