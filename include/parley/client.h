@@ -316,6 +316,8 @@ class Client {
   // Friends and blocks (need a connection). Results are the server's response in canonical JSON:
   // list_friends {"friends": [{"user": {...}, "remark", "since_ms"}]}, list_friend_requests {"incoming": [...],
   // "outgoing": [...]}, list_blocked {"users": [...]}, send_friend_request {"became_friends": bool}, else {}.
+  // Successful calls also update the local friends/blocks cache (friends(), blocked()): list_friends and
+  // list_blocked replace it, the others apply their change.
   void send_friend_request(std::string user_id, std::string message, Done<std::string> done);
   void answer_friend_request(std::string user_id, FriendAnswer answer, Done<std::string> done);
   void remove_friend(std::string user_id, Done<std::string> done);

@@ -549,6 +549,24 @@ int cmd_friends(Context& ctx, const std::string& action, const std::string& user
   }
   Call call;
   if (action == "list") {
+    {
+      // Offline: this device's cache of friends (pending requests need the server).
+      auto s = open_session(ctx, trouble_hooks(*ctx.out, ctx.verbose));
+      if (!s || !wait_ready_or_warn(ctx, *s)) return 1;
+      if (s->client().state() != ConnectionState::kConnected) {
+        auto cached = s->client().friends();
+        if (!cached) {
+          ctx.out->err("parley: " + cached.error().message);
+          return 1;
+        }
+        if (ctx.out->json()) ctx.out->out("{\"friends\":" + to_json_array(*cached) + ",\"cached\":true}");
+        for (const auto& f : *cached) {
+          if (!ctx.out->json())
+            ctx.out->out("friend   " + f.user_id + (f.display_name.empty() ? "" : " (" + f.display_name + ")"));
+        }
+        return 0;
+      }
+    }
     auto friends = with_server<std::string>(ctx, "list friends", [](Session& s, Done<std::string> d) {
       s.client().list_friends(std::move(d));
     });

@@ -155,11 +155,21 @@ TEST(CliConversation, SettingsDeletionsBlocksUsersAndPrivacy) {
   ASSERT_EQ(run(a, port, {"privacy"}, &out, &err), 0) << err;
   EXPECT_TRUE(has(out, "read receipts: off") && has(out, "presence visible to: CONTACTS")) << out;
 
-  // The blocked list comes from this device's cache when the server is gone.
+  // A friend, then the server goes away: friends and blocks come from this device's cache.
+  const std::string c = tmp / "carol";
+  sign_up(c, port, "carol");
+  ASSERT_EQ(run(a, port, {"friends", "add", "carol"}, &out, &err), 0) << err;
+  ASSERT_EQ(run(c, port, {"friends", "accept", "alice"}, &out, &err), 0) << err;
+  ASSERT_EQ(run(a, port, {"friends", "list"}, &out, &err), 0) << err;
+  EXPECT_TRUE(has(out, "friend   carol")) << out;
   server.terminate();
+  ASSERT_EQ(run(a, port, {"--timeout", "1", "friends", "list"}, &out, &err), 0) << err;
+  EXPECT_TRUE(has(out, "friend   carol")) << out;
+  EXPECT_TRUE(has(err, "showing what is stored locally")) << err;
   ASSERT_EQ(run(a, port, {"--timeout", "1", "blocked"}, &out, &err), 0) << err;
   EXPECT_TRUE(has(out, "bob")) << out;
-  EXPECT_TRUE(has(err, "showing what is stored locally")) << err;
+  EXPECT_EQ(run(a, port, {"--timeout", "1", "block", "carol"}, &out, &err), 1);
+  EXPECT_TRUE(has(err, "needs the server")) << err;
 }
 
 }  // namespace
