@@ -313,7 +313,9 @@ int cmd_conversations(Context& ctx) {
     std::string title = c.name.empty() ? c.conversation_id : c.name + " (" + c.conversation_id + ")";
     std::string unread = c.unread_count ? "  [" + std::to_string(c.unread_count) + " unread]" : "";
     std::string left = c.active ? "" : "  (left)";
-    ctx.out->out(title + unread + left + "\n    " + (c.last_sender_id.empty() ? "" : c.last_sender_id + ": ") +
+    std::string marks = std::string(c.pinned ? "  (pinned)" : "") + (c.muted_until_ms ? "  (muted)" : "") +
+                        (c.archived ? "  (archived)" : "") + (c.hidden ? "  (hidden)" : "");
+    ctx.out->out(title + unread + left + marks + "\n    " + (c.last_sender_id.empty() ? "" : c.last_sender_id + ": ") +
                  c.last_text);
   }
   if (list->empty() && !ctx.out->json()) ctx.out->out("no conversations yet");

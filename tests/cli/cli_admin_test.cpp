@@ -127,6 +127,8 @@ TEST(CliConversation, SettingsDeletionsBlocksUsersAndPrivacy) {
   ASSERT_EQ(run(a, port, {"conversation", "archive", "bob", "--json"}, &out, &err), 0) << err;
   EXPECT_TRUE(has(out, "\"pinned\":true") && has(out, "\"archived\":true")) << out;
   EXPECT_FALSE(has(out, "\"muted_until_ms\":0")) << out;
+  ASSERT_EQ(run(a, port, {"conversations"}, &out, &err), 0) << err;
+  EXPECT_TRUE(has(out, "(pinned)  (muted)  (archived)")) << out;
 
   ASSERT_EQ(run(a, port, {"conversation", "delete", "bob", "1"}, &out, &err), 0) << err;
   EXPECT_TRUE(has(out, "deleted 1 message(s) for you")) << out;
