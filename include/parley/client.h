@@ -386,6 +386,12 @@ class Client {
   void get_privacy(Done<std::string> done);
   void set_privacy(PrivacySettings privacy, Done<std::string> done);
   void cancel_friend_request(std::string user_id, Done<std::string> done);
+  // My private name for a friend (at most 64 bytes; "" removes it); also kept in the cache.
+  void set_friend_remark(std::string user_id, std::string remark, Done<std::string> done);
+  // Who reacted to message `seq` (one emoji, or all when empty), paged: {"reactions": [{"emoji", "user_id",
+  // "timestamp_ms"}], "end"}. limit 0: the server's default (200).
+  void list_reactions(std::string conversation_id, uint64_t seq, std::string emoji, std::string after_user_id,
+                      uint32_t limit, Done<std::string> done);
   // Local reads of the friends/blocks cache (works offline). Ordered by user id.
   ClientResult<std::vector<ContactRecord>> friends() const;
   ClientResult<std::vector<ContactRecord>> blocked() const;

@@ -237,6 +237,13 @@ int parley_set_privacy(parley_client* client, int receipts_disabled, int presenc
                        void* user_data);
 int parley_cancel_friend_request(parley_client* client, const char* user_id, size_t len, parley_done_fn done,
                                  void* user_data);
+/* My private name for a friend ("" removes it). */
+int parley_set_friend_remark(parley_client* client, const char* user_id, size_t len, const char* remark,
+                             size_t remark_len, parley_done_fn done, void* user_data);
+/* Who reacted to message seq (emoji may be empty: all), paged. done's JSON {"reactions": [...], "end"}. */
+int parley_list_reactions(parley_client* client, const char* conversation_id, size_t len, uint64_t seq,
+                          const char* emoji, size_t emoji_len, const char* after_user_id, size_t after_len,
+                          uint32_t limit, parley_done_fn done, void* user_data);
 /* Local reads of the friends / blocked cache (offline too): JSON arrays of
  * {"user_id", "display_name", "remark", "since_ms"}. */
 int parley_friends(parley_client* client, parley_string* json_out, parley_string* error);

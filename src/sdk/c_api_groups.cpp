@@ -221,6 +221,28 @@ int parley_cancel_friend_request(parley_client* c, const char* user_id, size_t l
   });
 }
 
+int parley_set_friend_remark(parley_client* c, const char* user_id, size_t len, const char* remark, size_t remark_len,
+                             parley_done_fn done, void* user_data) {
+  PARLEY_REQUIRE_CLIENT(c, nullptr);
+  if (!user_id || len == 0) return PARLEY_ERR_BAD_ARGUMENT;
+  return guard(nullptr, [&]() -> int {
+    c->client->set_friend_remark(view(user_id, len), view(remark, remark_len), json_done(done, user_data));
+    return PARLEY_OK;
+  });
+}
+
+int parley_list_reactions(parley_client* c, const char* conversation_id, size_t len, uint64_t seq, const char* emoji,
+                          size_t emoji_len, const char* after_user_id, size_t after_len, uint32_t limit,
+                          parley_done_fn done, void* user_data) {
+  PARLEY_REQUIRE_CLIENT(c, nullptr);
+  if (!conversation_id || len == 0 || seq == 0) return PARLEY_ERR_BAD_ARGUMENT;
+  return guard(nullptr, [&]() -> int {
+    c->client->list_reactions(view(conversation_id, len), seq, view(emoji, emoji_len),
+                              view(after_user_id, after_len), limit, json_done(done, user_data));
+    return PARLEY_OK;
+  });
+}
+
 int parley_friends(parley_client* c, parley_string* json_out, parley_string* error) {
   return contacts_read(c, json_out, error, true);
 }

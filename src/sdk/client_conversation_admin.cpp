@@ -1,4 +1,5 @@
-// Client: my settings for a conversation, deletions and clearing for me, unread totals, group read receipts.
+// Client: my settings for a conversation, deletions and clearing for me, unread totals, group read receipts,
+// reaction lists.
 #include "sdk/client_impl.h"
 
 namespace parley {
@@ -29,6 +30,19 @@ void Client::read_receipts(std::string conversation_id, uint64_t seq, std::strin
               auto* r = f.mutable_get_read_receipts();
               r->set_conversation_id(std::move(conversation_id));
               r->set_seq(seq);
+              r->set_after_user_id(std::move(after_user_id));
+              r->set_limit(limit);
+            }),
+            std::move(done));
+}
+
+void Client::list_reactions(std::string conversation_id, uint64_t seq, std::string emoji, std::string after_user_id,
+                            uint32_t limit, Done<std::string> done) {
+  post_call(sdk::frame_with([&](v1::ClientFrame& f) {
+              auto* r = f.mutable_list_reactions();
+              r->set_conversation_id(std::move(conversation_id));
+              r->set_seq(seq);
+              r->set_emoji(std::move(emoji));
               r->set_after_user_id(std::move(after_user_id));
               r->set_limit(limit);
             }),

@@ -1,4 +1,5 @@
-// Client: the user directory, privacy settings, withdrawing a friend request, and the local friends/blocks cache.
+// Client: the user directory, privacy settings, withdrawing a friend request, remarks, and the local
+// friends/blocks cache.
 #include "sdk/client_impl.h"
 
 namespace parley {
@@ -42,6 +43,14 @@ void Client::set_privacy(PrivacySettings privacy, Done<std::string> done) {
 void Client::cancel_friend_request(std::string user_id, Done<std::string> done) {
   post_call(sdk::frame_with(
                 [&](v1::ClientFrame& f) { f.mutable_cancel_friend_request()->set_user_id(std::move(user_id)); }),
+            std::move(done));
+}
+
+void Client::set_friend_remark(std::string user_id, std::string remark, Done<std::string> done) {
+  post_call(sdk::frame_with([&](v1::ClientFrame& f) {
+              f.mutable_set_friend_remark()->set_user_id(std::move(user_id));
+              f.mutable_set_friend_remark()->set_remark(std::move(remark));
+            }),
             std::move(done));
 }
 

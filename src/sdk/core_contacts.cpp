@@ -57,6 +57,9 @@ void ClientCore::apply_contacts_reply(const v1::ClientFrame& request, const v1::
                                  ContactRecord{request.respond_friend_request().user_id(), "", "", now_ms()});
         }
         break;
+      case v1::ClientFrame::kSetFriendRemark:
+        store_->set_contact_remark(request.set_friend_remark().user_id(), request.set_friend_remark().remark());
+        break;
       case v1::ClientFrame::kSendFriendRequest:
         if (reply.send_friend_request().became_friends()) {
           store_->upsert_contact(Relation::kFriend,

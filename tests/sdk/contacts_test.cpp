@@ -36,6 +36,12 @@ TEST(SdkContacts, FriendsAndBlocksAreListedOfflineAndFollowTheOtherDevice) {
   EXPECT_EQ(ids(phone.client->friends()), Ids{"bob"});
   EXPECT_EQ(ids(bob.client->friends()), Ids{"alice"});  // the accepting side, from its own call
 
+  // A remark: kept in the cache here, and on the phone through REMARK_CHANGED.
+  ASSERT_TRUE(await<std::string>([&](auto done) { laptop.client->set_friend_remark("bob", "Bob (work)", std::move(done)); }));
+  EXPECT_EQ(laptop.client->friends()->front().remark, "Bob (work)");
+  ASSERT_TRUE(wait_event(phone.recorder, EventKind::kFriend, "REMARK_CHANGED"));
+  EXPECT_EQ(phone.client->friends()->front().remark, "Bob (work)");
+
   // The laptop blocks carol: its cache at once, the phone through BLOCKED.
   ASSERT_TRUE(await<std::string>([&](auto done) { laptop.client->block_user("carol", std::move(done)); }));
   EXPECT_EQ(ids(laptop.client->blocked()), Ids{"carol"});

@@ -61,6 +61,9 @@ TEST(SdkSocial, EditRevokeAndReactionUpdateTheOtherStoreLive) {
   auto alice_copy = stored(*alice.client, conv, first);
   ASSERT_TRUE(alice_copy);
   EXPECT_TRUE(has(alice_copy->json, "\"reactions\"")) << alice_copy->json;
+  auto who = await<std::string>([&](auto done) { alice.client->list_reactions(conv, first, "", "", 0, std::move(done)); });
+  ASSERT_TRUE(who) << who.error().message;
+  EXPECT_TRUE(has(*who, "\"user_id\":\"bob\"") && has(*who, "👍")) << *who;
 
   auto revoked = await<MessageRecord>([&](auto done) { alice.client->revoke(conv, second, std::move(done)); });
   ASSERT_TRUE(revoked) << revoked.error().message;
