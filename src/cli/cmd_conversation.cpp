@@ -2,7 +2,6 @@
 // parley unread: my settings for a conversation (shared by my devices) and deletions for me.
 #include <boost/json/serialize.hpp>
 
-
 #include "cli/command_support.h"
 #include "cli/subcommands.h"
 #include "parley/json.h"
@@ -20,10 +19,9 @@ struct ConversationArgs {
 int change_settings(Context& ctx, const std::string& with, const SettingsChange& change, const std::string& done_text) {
   if (!require_user(ctx)) return 1;
   std::string conversation = resolve_target(ctx.user, with);
-  auto r = with_server<ConversationRecord>(ctx, "change the conversation's settings",
-                                           [&](Session& s, Done<ConversationRecord> d) {
-                                             s.client().update_settings(conversation, change, std::move(d));
-                                           });
+  auto r = with_server<ConversationRecord>(
+      ctx, "change the conversation's settings",
+      [&](Session& s, Done<ConversationRecord> d) { s.client().update_settings(conversation, change, std::move(d)); });
   if (!r) return 1;
   ctx.out->out(ctx.out->json() ? to_json(*r) : done_text + " " + conversation);
   return 0;
@@ -48,14 +46,19 @@ void add_conversation_commands(CLI::App& app, Action& chosen) {
     });
     return c;
   };
-  setting("pin", "pin the conversation to the top of your list", [](SettingsChange& c) { c.pinned = true; }, "pinned");
-  setting("unpin", "unpin it", [](SettingsChange& c) { c.pinned = false; }, "unpinned");
-  setting("archive", "archive it (a new message does not unarchive it)", [](SettingsChange& c) { c.archived = true; },
-          "archived");
-  setting("unarchive", "bring it back from the archive", [](SettingsChange& c) { c.archived = false; }, "unarchived");
-  setting("hide", "hide it from your list until its next message", [](SettingsChange& c) { c.hidden = true; },
-          "hid");
-  setting("unmute", "turn notifications back on", [](SettingsChange& c) { c.muted_until_ms = 0; }, "unmuted");
+  setting(
+      "pin", "pin the conversation to the top of your list", [](SettingsChange& c) { c.pinned = true; }, "pinned");
+  setting(
+      "unpin", "unpin it", [](SettingsChange& c) { c.pinned = false; }, "unpinned");
+  setting(
+      "archive", "archive it (a new message does not unarchive it)", [](SettingsChange& c) { c.archived = true; },
+      "archived");
+  setting(
+      "unarchive", "bring it back from the archive", [](SettingsChange& c) { c.archived = false; }, "unarchived");
+  setting(
+      "hide", "hide it from your list until its next message", [](SettingsChange& c) { c.hidden = true; }, "hid");
+  setting(
+      "unmute", "turn notifications back on", [](SettingsChange& c) { c.muted_until_ms = 0; }, "unmuted");
 
   auto* mute = conv->add_subcommand("mute", "turn notifications off for a while");
   mute->add_option("with", a->with, "a user id or a conversation id")->required();
@@ -112,9 +115,8 @@ void add_conversation_commands(CLI::App& app, Action& chosen) {
   auto* unread = app.add_subcommand("unread", "unread totals over your conversations (for a badge)");
   unread->callback([&chosen] {
     chosen = [](Context& ctx) {
-      auto r = with_server<std::string>(ctx, "count unread messages", [](Session& s, Done<std::string> d) {
-        s.client().unread_total(std::move(d));
-      });
+      auto r = with_server<std::string>(ctx, "count unread messages",
+                                        [](Session& s, Done<std::string> d) { s.client().unread_total(std::move(d)); });
       if (!r) return 1;
       if (ctx.out->json()) {
         ctx.out->out(*r);

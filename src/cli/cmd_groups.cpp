@@ -2,7 +2,6 @@
 // silence: group administration on libparley.
 #include <boost/json/serialize.hpp>
 
-
 #include "cli/command_support.h"
 #include "cli/subcommands.h"
 
@@ -39,9 +38,8 @@ void print_change(Context& ctx, const std::string& json_text, const std::string&
 }
 
 int group_info(Context& ctx, const GroupArgs& a) {
-  auto r = with_server<std::string>(ctx, "read the group", [&](Session& s, Done<std::string> d) {
-    s.client().get_group(a.group, std::move(d));
-  });
+  auto r = with_server<std::string>(
+      ctx, "read the group", [&](Session& s, Done<std::string> d) { s.client().get_group(a.group, std::move(d)); });
   if (!r) return 1;
   if (ctx.out->json()) {
     ctx.out->out(*r);
@@ -55,7 +53,8 @@ int group_info(Context& ctx, const GroupArgs& a) {
   ctx.out->out(json_field(group, "name") + " (" + a.group + ")");
   ctx.out->out("  owner:    " + json_field(group, "owner_id"));
   ctx.out->out("  members:  " + (json_field(group, "member_count").empty() ? "0" : json_field(group, "member_count")));
-  ctx.out->out("  joining:  " + (json_field(group, "join_policy").empty() ? "INVITE_ONLY" : json_field(group, "join_policy")));
+  ctx.out->out("  joining:  " +
+               (json_field(group, "join_policy").empty() ? "INVITE_ONLY" : json_field(group, "join_policy")));
   ctx.out->out("  you:      " + (role.empty() ? "not a member" : role));
   for (const char* k : {"description", "announcement"})
     if (!json_field(group, k).empty()) ctx.out->out(std::string("  ") + k + ": " + json_field(group, k));
@@ -130,12 +129,11 @@ int group_requests(Context& ctx, const GroupArgs& a) {
     return 2;
   }
   bool approve = a.action == "approve";
-  auto r = with_server<std::string>(ctx, (a.action + " the request of " + a.user).c_str(),
-                                    [&](Session& s, Done<std::string> d) {
-                                      s.client().answer_join_request(
-                                          a.group, a.user, approve ? JoinAnswer::kAccept : JoinAnswer::kDecline,
-                                          std::move(d));
-                                    });
+  auto r = with_server<std::string>(
+      ctx, (a.action + " the request of " + a.user).c_str(), [&](Session& s, Done<std::string> d) {
+        s.client().answer_join_request(a.group, a.user, approve ? JoinAnswer::kAccept : JoinAnswer::kDecline,
+                                       std::move(d));
+      });
   if (!r) return 1;
   print_change(ctx, *r, approve ? a.user + " joined " + a.group : "declined " + a.user);
   return 0;
@@ -162,8 +160,9 @@ int group_update(Context& ctx, const GroupArgs& a) {
   }
   if (!change.name && !change.description && !change.announcement && !change.mute_all && !change.history_visible &&
       !change.join_policy) {
-    ctx.out->err("parley: nothing to change: give --name, --description, --announcement, --policy, --mute-all or "
-                 "--history-visible");
+    ctx.out->err(
+        "parley: nothing to change: give --name, --description, --announcement, --policy, --mute-all or "
+        "--history-visible");
     return 2;
   }
   auto r = with_server<std::string>(ctx, "update the group", [&](Session& s, Done<std::string> d) {
@@ -189,7 +188,8 @@ void add_group_admin_commands(CLI::App& groups, Action& chosen) {
   simple(sub(groups, "info", "show a group's settings, owner, size and your role", a),
          [a](Context& ctx) { return group_info(ctx, *a); });
 
-  auto* members = sub(groups, "members", "list a group's members with their roles (every page, or one with --limit)", a);
+  auto* members =
+      sub(groups, "members", "list a group's members with their roles (every page, or one with --limit)", a);
   members->add_option("--limit", a->limit, "one page of at most this many (1-500)")->check(CLI::Range(1, 500));
   members->add_option("--after", a->after, "start after this user id (paging)");
   simple(members, [a](Context& ctx) { return group_members(ctx, *a); });
@@ -216,9 +216,8 @@ void add_group_admin_commands(CLI::App& groups, Action& chosen) {
   });
 
   simple(sub(groups, "leave", "leave a group (an owner transfers ownership first)", a), [a](Context& ctx) {
-    auto r = with_server<uint64_t>(ctx, "leave the group", [&](Session& s, Done<uint64_t> d) {
-      s.client().leave_group(a->group, std::move(d));
-    });
+    auto r = with_server<uint64_t>(
+        ctx, "leave the group", [&](Session& s, Done<uint64_t> d) { s.client().leave_group(a->group, std::move(d)); });
     if (!r) return 1;
     ctx.out->out(ctx.out->json() ? "{\"seq\":" + std::to_string(*r) + "}"
                                  : "left " + a->group + " (#" + std::to_string(*r) + ")");
@@ -254,7 +253,7 @@ void add_group_admin_commands(CLI::App& groups, Action& chosen) {
       ctx.out->out(*r);
     else
       ctx.out->out(json_field(parse_json(*r), "joined") == "true" ? "joined " + a->group
-                                                                 : "asked to join " + a->group + "; an admin decides");
+                                                                  : "asked to join " + a->group + "; an admin decides");
     return 0;
   });
 
@@ -269,7 +268,8 @@ void add_group_admin_commands(CLI::App& groups, Action& chosen) {
     return 0;
   });
 
-  auto* update = sub(groups, "update", "change a group's settings (owner and admins); only the options given change", a);
+  auto* update =
+      sub(groups, "update", "change a group's settings (owner and admins); only the options given change", a);
   update->add_option("--name", a->name, "new name");
   update->add_option("--description", a->description, "new description");
   update->add_option("--announcement", a->announcement, "new announcement");

@@ -43,7 +43,8 @@ int list_blocked(Context& ctx) {
     return 1;
   }
   for (const auto& c : *list)
-    ctx.out->out(ctx.out->json() ? to_json(c) : c.user_id + (c.display_name.empty() ? "" : " (" + c.display_name + ")"));
+    ctx.out->out(ctx.out->json() ? to_json(c)
+                                 : c.user_id + (c.display_name.empty() ? "" : " (" + c.display_name + ")"));
   if (list->empty() && !ctx.out->json()) ctx.out->out("you have blocked nobody");
   return 0;
 }
@@ -68,9 +69,8 @@ int search_users(Context& ctx, const PeopleArgs& a) {
 
 int privacy(Context& ctx, const PeopleArgs& a) {
   if (!a.receipts && !a.presence) {
-    auto r = with_server<std::string>(ctx, "read privacy settings", [](Session& s, Done<std::string> d) {
-      s.client().get_privacy(std::move(d));
-    });
+    auto r = with_server<std::string>(ctx, "read privacy settings",
+                                      [](Session& s, Done<std::string> d) { s.client().get_privacy(std::move(d)); });
     if (!r) return 1;
     if (ctx.out->json()) {
       ctx.out->out(*r);
@@ -94,8 +94,8 @@ int privacy(Context& ctx, const PeopleArgs& a) {
     ctx.out->err("parley: privacy settings need the server: " + s->last_detail());
     return 1;
   }
-  auto current = Session::wait_done<std::string>([&](Done<std::string> d) { s->client().get_privacy(std::move(d)); },
-                                                 ctx.timeout);
+  auto current =
+      Session::wait_done<std::string>([&](Done<std::string> d) { s->client().get_privacy(std::move(d)); }, ctx.timeout);
   if (!current || !*current) {
     ctx.out->err("parley: cannot read privacy settings: " + (current ? (*current).error().message : "timeout"));
     return 1;

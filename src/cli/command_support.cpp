@@ -2,7 +2,6 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <chrono>
 
 namespace parley::cli {
@@ -52,7 +51,8 @@ std::string user_line(const json::value& user) {
   const auto* id = user.get_object().if_contains("user_id");
   const auto* name = user.get_object().if_contains("display_name");
   std::string out = id && id->is_string() ? std::string(id->as_string().c_str()) : "";
-  if (name && name->is_string() && !name->as_string().empty()) out += " (" + std::string(name->as_string().c_str()) + ")";
+  if (name && name->is_string() && !name->as_string().empty())
+    out += " (" + std::string(name->as_string().c_str()) + ")";
   return out;
 }
 

@@ -13,8 +13,8 @@ namespace parley::cli {
 class TypingReporter {
  public:
   static constexpr std::chrono::milliseconds kIdleCheck{1000};  // how often the chat loop calls idle()
-  static constexpr std::chrono::seconds kRepeat{3};              // "still typing" at most this often
-  static constexpr std::chrono::seconds kIdleStop{5};            // no keystroke for this long: "stopped"
+  static constexpr std::chrono::seconds kRepeat{3};             // "still typing" at most this often
+  static constexpr std::chrono::seconds kIdleStop{5};           // no keystroke for this long: "stopped"
 
   TypingReporter(Client& client, std::string conversation_id)
       : client_(client), conversation_id_(std::move(conversation_id)) {}

@@ -37,8 +37,8 @@ bool parse_group_change(const std::string& text, parley::GroupChange& change, st
 
 using ConversationCall = void (parley::Client::*)(std::string, parley::Done<std::string>);
 
-int conversation_call(parley_client* c, const char* conversation_id, size_t len, parley_done_fn done,
-                      void* user_data, ConversationCall method) {
+int conversation_call(parley_client* c, const char* conversation_id, size_t len, parley_done_fn done, void* user_data,
+                      ConversationCall method) {
   PARLEY_REQUIRE_CLIENT(c, nullptr);
   if (!conversation_id || len == 0) return PARLEY_ERR_BAD_ARGUMENT;
   return guard(nullptr, [&]() -> int {
@@ -73,8 +73,7 @@ int parley_update_group(parley_client* c, const char* conversation_id, size_t le
   });
 }
 
-int parley_get_group(parley_client* c, const char* conversation_id, size_t len, parley_done_fn done,
-                     void* user_data) {
+int parley_get_group(parley_client* c, const char* conversation_id, size_t len, parley_done_fn done, void* user_data) {
   return conversation_call(c, conversation_id, len, done, user_data, &parley::Client::get_group);
 }
 
@@ -237,8 +236,8 @@ int parley_list_reactions(parley_client* c, const char* conversation_id, size_t 
   PARLEY_REQUIRE_CLIENT(c, nullptr);
   if (!conversation_id || len == 0 || seq == 0) return PARLEY_ERR_BAD_ARGUMENT;
   return guard(nullptr, [&]() -> int {
-    c->client->list_reactions(view(conversation_id, len), seq, view(emoji, emoji_len),
-                              view(after_user_id, after_len), limit, json_done(done, user_data));
+    c->client->list_reactions(view(conversation_id, len), seq, view(emoji, emoji_len), view(after_user_id, after_len),
+                              limit, json_done(done, user_data));
     return PARLEY_OK;
   });
 }

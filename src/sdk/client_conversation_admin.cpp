@@ -5,13 +5,15 @@
 namespace parley {
 
 void Client::update_settings(std::string conversation_id, SettingsChange change, Done<ConversationRecord> done) {
-  impl_->post([core = impl_->core.get(), c = std::move(conversation_id), change = std::move(change),
-               done = std::move(done)]() mutable { core->update_settings(std::move(c), std::move(change), std::move(done)); });
+  impl_->post(
+      [core = impl_->core.get(), c = std::move(conversation_id), change = std::move(change),
+       done = std::move(done)]() mutable { core->update_settings(std::move(c), std::move(change), std::move(done)); });
 }
 
 void Client::delete_for_me(std::string conversation_id, std::vector<uint64_t> seqs, Done<void> done) {
-  impl_->post([core = impl_->core.get(), c = std::move(conversation_id), seqs = std::move(seqs),
-               done = std::move(done)]() mutable { core->delete_for_me(std::move(c), std::move(seqs), std::move(done)); });
+  impl_->post(
+      [core = impl_->core.get(), c = std::move(conversation_id), seqs = std::move(seqs),
+       done = std::move(done)]() mutable { core->delete_for_me(std::move(c), std::move(seqs), std::move(done)); });
 }
 
 void Client::clear_for_me(std::string conversation_id, uint64_t up_to_seq, Done<uint64_t> done) {

@@ -92,8 +92,9 @@ void Client::transfer_ownership(std::string conversation_id, std::string user_id
 }
 
 void Client::dismiss_group(std::string conversation_id, Done<std::string> done) {
-  post_call(sdk::frame_with(
-                [&](v1::ClientFrame& f) { f.mutable_dismiss_group()->set_conversation_id(std::move(conversation_id)); }),
+  post_call(sdk::frame_with([&](v1::ClientFrame& f) {
+              f.mutable_dismiss_group()->set_conversation_id(std::move(conversation_id));
+            }),
             std::move(done));
 }
 

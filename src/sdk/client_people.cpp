@@ -41,9 +41,9 @@ void Client::set_privacy(PrivacySettings privacy, Done<std::string> done) {
 }
 
 void Client::cancel_friend_request(std::string user_id, Done<std::string> done) {
-  post_call(sdk::frame_with(
-                [&](v1::ClientFrame& f) { f.mutable_cancel_friend_request()->set_user_id(std::move(user_id)); }),
-            std::move(done));
+  post_call(
+      sdk::frame_with([&](v1::ClientFrame& f) { f.mutable_cancel_friend_request()->set_user_id(std::move(user_id)); }),
+      std::move(done));
 }
 
 void Client::set_friend_remark(std::string user_id, std::string remark, Done<std::string> done) {

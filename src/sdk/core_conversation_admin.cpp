@@ -48,27 +48,28 @@ void ClientCore::update_settings(std::string conversation_id, SettingsChange cha
 
 void ClientCore::delete_for_me(std::string conversation_id, std::vector<uint64_t> seqs, Done<void> done) {
   if (!authenticated_) {
-    return complete(done, ClientResult<void>(
-                              std::unexpected(ClientError{kErrorOffline, "deleting messages needs a connection"})));
+    return complete(
+        done, ClientResult<void>(std::unexpected(ClientError{kErrorOffline, "deleting messages needs a connection"})));
   }
   if (seqs.empty() || seqs.size() > 500) {
-    return complete(done,
-                    ClientResult<void>(std::unexpected(ClientError{kErrorBadArgument, "give 1 to 500 seqs to delete"})));
+    return complete(
+        done, ClientResult<void>(std::unexpected(ClientError{kErrorBadArgument, "give 1 to 500 seqs to delete"})));
   }
   v1::ClientFrame frame;
   frame.mutable_delete_messages()->set_conversation_id(conversation_id);
   for (auto seq : seqs) frame.mutable_delete_messages()->add_seqs(seq);
-  request(std::move(frame), [this, conversation_id, seqs = std::move(seqs), done = std::move(done)](Reply reply) mutable {
-    if (!reply) return complete(done, ClientResult<void>(std::unexpected(reply.error())));
-    auto ok = guarded([&] {
-      Transaction tx(store_->db());
-      store_->delete_messages(conversation_id, seqs, 0);
-      tx.commit();
-    });
-    if (!ok) return complete(done, ClientResult<void>(std::unexpected(ok.error())));
-    emit_conversation(conversation_id);
-    complete(done, ClientResult<void>());
-  });
+  request(std::move(frame),
+          [this, conversation_id, seqs = std::move(seqs), done = std::move(done)](Reply reply) mutable {
+            if (!reply) return complete(done, ClientResult<void>(std::unexpected(reply.error())));
+            auto ok = guarded([&] {
+              Transaction tx(store_->db());
+              store_->delete_messages(conversation_id, seqs, 0);
+              tx.commit();
+            });
+            if (!ok) return complete(done, ClientResult<void>(std::unexpected(ok.error())));
+            emit_conversation(conversation_id);
+            complete(done, ClientResult<void>());
+          });
 }
 
 void ClientCore::clear_for_me(std::string conversation_id, uint64_t up_to_seq, Done<uint64_t> done) {

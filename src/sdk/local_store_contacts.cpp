@@ -22,7 +22,9 @@ void LocalStore::upsert_contact(Relation relation, const ContactRecord& c) {
 }
 
 void LocalStore::remove_contact(Relation relation, const std::string& user_id) {
-  db_->stmt("DELETE FROM contacts WHERE relation = ?1 AND user_id = ?2").bind(static_cast<int>(relation), user_id).run();
+  db_->stmt("DELETE FROM contacts WHERE relation = ?1 AND user_id = ?2")
+      .bind(static_cast<int>(relation), user_id)
+      .run();
 }
 
 void LocalStore::set_contact_remark(const std::string& user_id, const std::string& remark) {

@@ -74,8 +74,7 @@ TEST(CliGroups, AdministerAGroupFromTheCommandLine) {
   EXPECT_TRUE(has(out, "alice") && has(out, "OWNER") && has(out, "ADMIN") && has(out, "carol")) << out;
 
   ASSERT_EQ(run(b, port, {"groups", "kick", g, "carol"}, &out, &err), 0) << err;
-  ASSERT_EQ(run(a, port, {"groups", "update", g, "--policy", "approval", "--name", "Dune club"}, &out, &err), 0)
-      << err;
+  ASSERT_EQ(run(a, port, {"groups", "update", g, "--policy", "approval", "--name", "Dune club"}, &out, &err), 0) << err;
   EXPECT_TRUE(has(out, "updated " + g)) << out;
   EXPECT_EQ(run(a, port, {"groups", "update", g}, &out, &err), 2);
   EXPECT_TRUE(has(err, "nothing to change")) << err;

@@ -3,13 +3,12 @@
 #pragma once
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -157,7 +156,7 @@ class TempHome {
 };
 
 inline int run(const std::string& home, uint16_t port, std::vector<std::string> args, std::string* out = nullptr,
-        std::string* err = nullptr) {
+               std::string* err = nullptr) {
   Parley p(home, port, std::move(args));
   p.close_stdin();
   int code = p.wait_exit();

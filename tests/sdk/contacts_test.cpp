@@ -1,7 +1,6 @@
 // libparley against a real parleyd: the local friends/blocks cache (offline reads, kept in step by FriendEvents on
 // another device, refreshed by sync), blocks, the user directory and privacy. Every wait is bounded.
 #include "sdk_accounts.h"
-
 #include "server_process.h"
 
 namespace parley::testing {
@@ -37,7 +36,8 @@ TEST(SdkContacts, FriendsAndBlocksAreListedOfflineAndFollowTheOtherDevice) {
   EXPECT_EQ(ids(bob.client->friends()), Ids{"alice"});  // the accepting side, from its own call
 
   // A remark: kept in the cache here, and on the phone through REMARK_CHANGED.
-  ASSERT_TRUE(await<std::string>([&](auto done) { laptop.client->set_friend_remark("bob", "Bob (work)", std::move(done)); }));
+  ASSERT_TRUE(
+      await<std::string>([&](auto done) { laptop.client->set_friend_remark("bob", "Bob (work)", std::move(done)); }));
   EXPECT_EQ(laptop.client->friends()->front().remark, "Bob (work)");
   ASSERT_TRUE(wait_event(phone.recorder, EventKind::kFriend, "REMARK_CHANGED"));
   EXPECT_EQ(phone.client->friends()->front().remark, "Bob (work)");

@@ -2,7 +2,6 @@
 // requests, member paging, read receipts, transfer, leaving, silencing, dismissing), each change reaching the
 // stores of the members, the acting one included. Every wait is bounded.
 #include "sdk_accounts.h"
-
 #include "server_process.h"
 
 namespace parley::testing {
@@ -36,8 +35,9 @@ TEST(SdkGroupAdmin, RolesKicksSettingsJoinRequestsAndDismissal) {
   sign_up(carol, server.port(), dir, "carol", "c1");
   sign_up(dave, server.port(), dir, "dave", "d1");
 
-  auto created = await<ConversationRecord>(
-      [&](auto done) { alice.client->create_group("Book club", {"bob", "carol"}, std::move(done)); });
+  auto created = await<ConversationRecord>([&](auto done) {
+    alice.client->create_group("Book club", {"bob", "carol"}, std::move(done));
+  });
   ASSERT_TRUE(created) << created.error().message;
   const std::string g = created->conversation_id;
   ASSERT_TRUE(wait_message(bob, g, "GROUP_CREATED"));
@@ -125,15 +125,16 @@ TEST(SdkGroupAdmin, RolesKicksSettingsJoinRequestsAndDismissal) {
   EXPECT_TRUE(has(receipts, "\"read_count\":1")) << receipts;
 
   // Silencing: dave may not post until lifted.
-  auto silenced = await<std::string>(
-      [&](auto done) { bob.client->silence_members(g, {"dave"}, 4102444800000, std::move(done)); });
+  auto silenced =
+      await<std::string>([&](auto done) { bob.client->silence_members(g, {"dave"}, 4102444800000, std::move(done)); });
   ASSERT_TRUE(silenced) << silenced.error().message;
   auto muted = dave.client->send_text(g, "can I speak?");
   ASSERT_TRUE(muted);
   ASSERT_TRUE(dave.recorder.wait([&] { return dave.recorder.failed.contains(*muted); }));
 
   // Transfer, then the old owner leaves: its store marks the group inactive.
-  auto transferred = await<std::string>([&](auto done) { alice.client->transfer_ownership(g, "bob", std::move(done)); });
+  auto transferred =
+      await<std::string>([&](auto done) { alice.client->transfer_ownership(g, "bob", std::move(done)); });
   ASSERT_TRUE(transferred) << transferred.error().message;
   info = await<std::string>([&](auto done) { alice.client->get_group(g, std::move(done)); });
   ASSERT_TRUE(info);

@@ -26,7 +26,8 @@ struct Account {
   std::unique_ptr<Client> client;
 };
 
-inline void sign_up(Account& account, uint16_t port, const TempDir& dir, const std::string& user, const std::string& device) {
+inline void sign_up(Account& account, uint16_t port, const TempDir& dir, const std::string& user,
+                    const std::string& device) {
   account.client = make_client(fast_options(port, dir.file(user + "-" + device + ".db"), device), account.recorder);
   ASSERT_TRUE(account.client);
   auto r = await<SessionSummary>(
@@ -36,7 +37,8 @@ inline void sign_up(Account& account, uint16_t port, const TempDir& dir, const s
 }
 
 // A further device of a user signed up before: logs in with the same password.
-inline void log_in(Account& account, uint16_t port, const TempDir& dir, const std::string& user, const std::string& device) {
+inline void log_in(Account& account, uint16_t port, const TempDir& dir, const std::string& user,
+                   const std::string& device) {
   account.client = make_client(fast_options(port, dir.file(user + "-" + device + ".db"), device), account.recorder);
   ASSERT_TRUE(account.client);
   auto r = await<SessionSummary>([&](auto done) { account.client->login(user, user + "-password", std::move(done)); });

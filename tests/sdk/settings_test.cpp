@@ -1,7 +1,6 @@
 // libparley against a real parleyd: my conversation settings, deletions and clearing for me, made through the
 // SDK on one device and reaching the store of my other device; unread totals. Every wait is bounded.
 #include "sdk_accounts.h"
-
 #include "server_process.h"
 
 namespace parley::testing {
@@ -30,8 +29,8 @@ TEST(SdkSettings, SettingsMadeOnOneDeviceReachTheOther) {
   change.pinned = true;
   change.muted_until_ms = 4102444800000;  // 2100
   change.draft = "see you th";
-  auto updated = await<ConversationRecord>(
-      [&](auto done) { laptop.client->update_settings(conv, change, std::move(done)); });
+  auto updated =
+      await<ConversationRecord>([&](auto done) { laptop.client->update_settings(conv, change, std::move(done)); });
   ASSERT_TRUE(updated) << updated.error().message;
   EXPECT_TRUE(updated->pinned);
   EXPECT_EQ(updated->muted_until_ms, 4102444800000);
@@ -52,7 +51,8 @@ TEST(SdkSettings, SettingsMadeOnOneDeviceReachTheOther) {
   SettingsChange archive;
   archive.archived = true;
   archive.draft = "";
-  updated = await<ConversationRecord>([&](auto done) { phone.client->update_settings(conv, archive, std::move(done)); });
+  updated =
+      await<ConversationRecord>([&](auto done) { phone.client->update_settings(conv, archive, std::move(done)); });
   ASSERT_TRUE(updated) << updated.error().message;
   EXPECT_TRUE(updated->archived);
   EXPECT_TRUE(updated->pinned);
