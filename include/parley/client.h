@@ -18,6 +18,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -151,6 +152,44 @@ struct EventUpdate {
 
 enum class ReactionChange { kAdd, kRemove };
 enum class FriendAnswer { kAccept, kDecline };
+enum class JoinAnswer { kAccept, kDecline };
+enum class MemberRole { kAdmin, kMember };  // set_member_role; ownership moves only by transfer_ownership
+enum class JoinPolicy { kOpen, kApproval, kInviteOnly };
+enum class PresenceVisibility { kContacts, kFriends, kNobody };
+
+// My settings for one conversation (shared by my devices). Only the fields that are set change.
+struct SettingsChange {
+  std::optional<bool> pinned;
+  std::optional<int64_t> muted_until_ms;  // notifications off until then (ms since the epoch); 0 unmutes
+  std::optional<bool> archived;
+  std::optional<std::string> draft;  // "" clears it
+  std::optional<bool> hidden;        // hidden from my list until the conversation's next message
+};
+
+// A group's shared settings (owner and admins). Only the fields that are set change.
+struct GroupChange {
+  std::optional<std::string> name;
+  std::optional<std::string> avatar_url;
+  std::optional<std::string> description;
+  std::optional<std::string> announcement;
+  std::optional<JoinPolicy> join_policy;
+  std::optional<bool> mute_all;         // only the owner and admins may post
+  std::optional<bool> history_visible;  // members added later see the history from seq 1
+};
+
+struct PrivacySettings {
+  bool receipts_disabled = false;  // others get no delivered/read receipts from me
+  PresenceVisibility presence = PresenceVisibility::kContacts;
+};
+
+// A friend or a blocked user as the local store keeps them (kept in step by FriendEvents and refreshed from the
+// server after every sync), so the app can list them offline.
+struct ContactRecord {
+  std::string user_id;
+  std::string display_name;  // empty until the server's list named them
+  std::string remark;        // friends: my private name for them
+  int64_t since_ms = 0;      // friends: since when
+};
 
 struct ClientCallbacks {
   std::function<void(const StateUpdate&)> on_state;
@@ -277,6 +316,8 @@ class Client {
   // Friends and blocks (need a connection). Results are the server's response in canonical JSON:
   // list_friends {"friends": [{"user": {...}, "remark", "since_ms"}]}, list_friend_requests {"incoming": [...],
   // "outgoing": [...]}, list_blocked {"users": [...]}, send_friend_request {"became_friends": bool}, else {}.
+  // Successful calls also update the local friends/blocks cache (friends(), blocked()): list_friends and
+  // list_blocked replace it, the others apply their change.
   void send_friend_request(std::string user_id, std::string message, Done<std::string> done);
   void answer_friend_request(std::string user_id, FriendAnswer answer, Done<std::string> done);
   void remove_friend(std::string user_id, Done<std::string> done);
@@ -293,6 +334,67 @@ class Client {
   // Full-text search on the server over every message this user can see (also those never loaded here).
   // `conversation_id` may be empty (all). Result: {"hits": [{"message": {...}, "snippet"}], "next_page_token"}.
   void search_server(std::string query, std::string conversation_id, uint32_t limit, Done<std::string> done);
+
+  // --- Conversation settings and deletions for me (need a connection; kErrorOffline otherwise) ---
+  // Changes my settings for a conversation; on success the store holds them and on_conversation reports the
+  // record, which is also the result. My other devices get on_event(kSettings).
+  void update_settings(std::string conversation_id, SettingsChange change, Done<ConversationRecord> done);
+  // Deletes messages for me only (all my devices; others keep them): gone from the store, on_conversation.
+  void delete_for_me(std::string conversation_id, std::vector<uint64_t> seqs, Done<void> done);
+  // Clears the history up to and including up_to_seq (0: everything so far) for me only; the result is the
+  // cleared seq. The store drops those messages and on_conversation reports the conversation.
+  void clear_for_me(std::string conversation_id, uint64_t up_to_seq, Done<uint64_t> done);
+  // Unread totals over my conversations that are not hidden:
+  // {"unread", "unread_unmuted", "mentions", "conversations"} (zero counts are left out).
+  void unread_total(Done<std::string> done);
+  // Who read message `seq` of a group: {"read_count", "unread_count", "readers": [...], "end"}, paged by user id
+  // (after_user_id: the last reader received; limit 0: the server's default, 200).
+  void read_receipts(std::string conversation_id, uint64_t seq, std::string after_user_id, uint32_t limit,
+                     Done<std::string> done);
+
+  // --- Group administration (need a connection). Results are the server's response as JSON; a change is
+  // recorded as a SYSTEM message that reaches the store (and on_message of the other members) like any other:
+  // {"seq", "group": {...}} for update/role/transfer/dismiss/silence/answer-join. ---
+  void update_group(std::string conversation_id, GroupChange change, Done<std::string> done);
+  // {"group": {...}, "my_role": "OWNER" | "ADMIN" | "MEMBER" (absent for a non-member)}
+  void get_group(std::string conversation_id, Done<std::string> done);
+  // Open groups: joins at once ({"joined": true, "seq"}); approval groups: files a request ({}).
+  void join_group(std::string conversation_id, std::string message, Done<std::string> done);
+  // Leaves a group (remove_members with my own id); the result is the seq of the SYSTEM message.
+  void leave_group(std::string conversation_id, Done<uint64_t> done);
+  // {"requests": [{"conversation_id", "user_id", "message", "created_at_ms"}]} (owner and admins)
+  void list_join_requests(std::string conversation_id, Done<std::string> done);
+  void answer_join_request(std::string conversation_id, std::string user_id, JoinAnswer answer,
+                           Done<std::string> done);
+  void set_member_role(std::string conversation_id, std::vector<std::string> user_ids, MemberRole role,
+                       Done<std::string> done);
+  void transfer_ownership(std::string conversation_id, std::string user_id, Done<std::string> done);
+  void dismiss_group(std::string conversation_id, Done<std::string> done);
+  // Members may not post until until_ms (ms since the epoch); 0 lifts it.
+  void silence_members(std::string conversation_id, std::vector<std::string> user_ids, int64_t until_ms,
+                       Done<std::string> done);
+  // One page of active members in user id order: {"members": [{"user_id", "role", "joined_seq",
+  // "silenced_until_ms", "display_name"}], "end": true on the last page}. limit 0: the server's default (500).
+  void list_members(std::string conversation_id, std::string after_user_id, uint32_t limit, Done<std::string> done);
+  // The group directory (open and approval groups whose name contains `query`): {"groups": [{...}]}
+  void search_groups(std::string query, uint32_t limit, Done<std::string> done);
+
+  // --- People ---
+  // The user directory: users whose id or display name starts with `query`: {"users": [{...}]}.
+  void search_users(std::string query, uint32_t limit, Done<std::string> done);
+  // Privacy settings: the result is {"privacy": {"receipts_disabled", "presence"}}. set_privacy replaces them.
+  void get_privacy(Done<std::string> done);
+  void set_privacy(PrivacySettings privacy, Done<std::string> done);
+  void cancel_friend_request(std::string user_id, Done<std::string> done);
+  // My private name for a friend (at most 64 bytes; "" removes it); also kept in the cache.
+  void set_friend_remark(std::string user_id, std::string remark, Done<std::string> done);
+  // Who reacted to message `seq` (one emoji, or all when empty), paged: {"reactions": [{"emoji", "user_id",
+  // "timestamp_ms"}], "end"}. limit 0: the server's default (200).
+  void list_reactions(std::string conversation_id, uint64_t seq, std::string emoji, std::string after_user_id,
+                      uint32_t limit, Done<std::string> done);
+  // Local reads of the friends/blocks cache (works offline). Ordered by user id.
+  ClientResult<std::vector<ContactRecord>> friends() const;
+  ClientResult<std::vector<ContactRecord>> blocked() const;
 
   // "d:<a>:<b>" with a < b (bytewise), the id both users derive for their direct conversation.
   static std::string direct_conversation_id(const std::string& user_a, const std::string& user_b);

@@ -15,6 +15,8 @@ std::string to_json(const ConversationRecord& conversation);
 std::string to_json(const SendUpdate& update);
 std::string to_json(const StateUpdate& update);
 std::string to_json(const SessionSummary& session);
+// {"user_id", "display_name", "remark", "since_ms"}
+std::string to_json(const ContactRecord& contact);
 // {"kind": "receipt" | ..., "conversation_id" (when any), "origin": "live" | "sync", "event": {...}}
 std::string to_json(const EventUpdate& event);
 

@@ -177,6 +177,78 @@ int parley_subscribe_presence(parley_client* client, const char* user_ids_json, 
 int parley_search_server(parley_client* client, const char* query, size_t query_len, const char* conversation_id,
                          size_t conversation_id_len, uint32_t limit, parley_done_fn done, void* user_data);
 
+/* My settings for a conversation, deletions for me (need a connection). change_json holds only the fields to
+ * change: {"pinned": bool, "muted_until_ms": int, "archived": bool, "draft": string, "hidden": bool}. done's
+ * JSON: the conversation after the change. delete_for_me: done's JSON {}; clear_for_me (up_to_seq 0: all so far):
+ * {"cleared_seq": N}. The local store follows before done runs. */
+int parley_update_settings(parley_client* client, const char* conversation_id, size_t len, const char* change_json,
+                           size_t change_len, parley_done_fn done, void* user_data);
+int parley_delete_for_me(parley_client* client, const char* conversation_id, size_t len, const uint64_t* seqs,
+                         size_t seq_count, parley_done_fn done, void* user_data);
+int parley_clear_for_me(parley_client* client, const char* conversation_id, size_t len, uint64_t up_to_seq,
+                        parley_done_fn done, void* user_data);
+/* done's JSON {"unread", "unread_unmuted", "mentions", "conversations"} (zero counts left out). */
+int parley_unread_total(parley_client* client, parley_done_fn done, void* user_data);
+/* Who read message seq of a group: {"read_count", "unread_count", "readers": [...], "end"}; limit 0: default. */
+int parley_read_receipts(parley_client* client, const char* conversation_id, size_t len, uint64_t seq,
+                         const char* after_user_id, size_t after_len, uint32_t limit, parley_done_fn done,
+                         void* user_data);
+
+/* Group administration (need a connection). done's JSON is the server's response (docs/sdk.md), e.g.
+ * {"seq", "group"} for a change. change_json: {"name", "avatar_url", "description", "announcement": string,
+ * "join_policy": "OPEN" | "APPROVAL" | "INVITE_ONLY", "mute_all", "history_visible": bool}, only fields to change. */
+int parley_update_group(parley_client* client, const char* conversation_id, size_t len, const char* change_json,
+                        size_t change_len, parley_done_fn done, void* user_data);
+int parley_get_group(parley_client* client, const char* conversation_id, size_t len, parley_done_fn done,
+                     void* user_data);
+int parley_join_group(parley_client* client, const char* conversation_id, size_t len, const char* message,
+                      size_t message_len, parley_done_fn done, void* user_data);
+/* done's JSON {"seq"}. */
+int parley_leave_group(parley_client* client, const char* conversation_id, size_t len, parley_done_fn done,
+                       void* user_data);
+int parley_list_join_requests(parley_client* client, const char* conversation_id, size_t len, parley_done_fn done,
+                              void* user_data);
+/* accept: 1 accepts, 0 declines. */
+int parley_answer_join_request(parley_client* client, const char* conversation_id, size_t len, const char* user_id,
+                               size_t user_id_len, int accept, parley_done_fn done, void* user_data);
+/* admin: 1 makes them admins, 0 plain members. user_ids_json: a JSON array. */
+int parley_set_member_role(parley_client* client, const char* conversation_id, size_t len, const char* user_ids_json,
+                           size_t user_ids_len, int admin, parley_done_fn done, void* user_data);
+int parley_transfer_ownership(parley_client* client, const char* conversation_id, size_t len, const char* user_id,
+                              size_t user_id_len, parley_done_fn done, void* user_data);
+int parley_dismiss_group(parley_client* client, const char* conversation_id, size_t len, parley_done_fn done,
+                         void* user_data);
+/* until_ms: ms since the epoch; 0 lifts the silence. */
+int parley_silence_members(parley_client* client, const char* conversation_id, size_t len, const char* user_ids_json,
+                           size_t user_ids_len, int64_t until_ms, parley_done_fn done, void* user_data);
+/* One page of members after after_user_id (may be empty); limit 0: the server's default. */
+int parley_list_members(parley_client* client, const char* conversation_id, size_t len, const char* after_user_id,
+                        size_t after_len, uint32_t limit, parley_done_fn done, void* user_data);
+int parley_search_groups(parley_client* client, const char* query, size_t query_len, uint32_t limit,
+                         parley_done_fn done, void* user_data);
+
+/* People (need a connection): the user directory, privacy, withdrawing a friend request. */
+int parley_search_users(parley_client* client, const char* query, size_t query_len, uint32_t limit,
+                        parley_done_fn done, void* user_data);
+enum { PARLEY_PRESENCE_CONTACTS = 0, PARLEY_PRESENCE_FRIENDS = 1, PARLEY_PRESENCE_NOBODY = 2 };
+int parley_get_privacy(parley_client* client, parley_done_fn done, void* user_data);
+/* presence: PARLEY_PRESENCE_*. done's JSON {"privacy": {...}}. */
+int parley_set_privacy(parley_client* client, int receipts_disabled, int presence, parley_done_fn done,
+                       void* user_data);
+int parley_cancel_friend_request(parley_client* client, const char* user_id, size_t len, parley_done_fn done,
+                                 void* user_data);
+/* My private name for a friend ("" removes it). */
+int parley_set_friend_remark(parley_client* client, const char* user_id, size_t len, const char* remark,
+                             size_t remark_len, parley_done_fn done, void* user_data);
+/* Who reacted to message seq (emoji may be empty: all), paged. done's JSON {"reactions": [...], "end"}. */
+int parley_list_reactions(parley_client* client, const char* conversation_id, size_t len, uint64_t seq,
+                          const char* emoji, size_t emoji_len, const char* after_user_id, size_t after_len,
+                          uint32_t limit, parley_done_fn done, void* user_data);
+/* Local reads of the friends / blocked cache (offline too): JSON arrays of
+ * {"user_id", "display_name", "remark", "since_ms"}. */
+int parley_friends(parley_client* client, parley_string* json_out, parley_string* error);
+int parley_blocked(parley_client* client, parley_string* json_out, parley_string* error);
+
 /* "d:<a>:<b>" with a < b: the id of the direct conversation of two users. */
 int parley_direct_conversation_id(const char* user_a, size_t a_len, const char* user_b, size_t b_len,
                                   parley_string* out);

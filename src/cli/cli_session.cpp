@@ -7,12 +7,29 @@ namespace parley::cli {
 
 void Output::out(const std::string& line) {
   std::lock_guard lock(mutex_);
+  clear_unfinished();
   std::cout << line << std::endl;
+  show_unfinished();
 }
 
 void Output::err(const std::string& line) {
   std::lock_guard lock(mutex_);
+  clear_unfinished();
   std::cerr << line << std::endl;
+  show_unfinished();
+}
+
+void Output::set_unfinished_input(std::string text) {
+  std::lock_guard lock(mutex_);
+  unfinished_ = std::move(text);
+}
+
+void Output::clear_unfinished() {
+  if (!unfinished_.empty()) std::cerr << "\r\033[K" << std::flush;
+}
+
+void Output::show_unfinished() {
+  if (!unfinished_.empty()) std::cerr << unfinished_ << std::flush;
 }
 
 bool is_terminal(ConnectionState state) {

@@ -22,10 +22,17 @@ class Output {
   bool json() const { return json_; }
   void out(const std::string& line);
   void err(const std::string& line);
+  // The line the user is typing on the terminal (chat in keystroke mode): lines printed meanwhile clear it
+  // first and show it again after, so incoming messages never break into it.
+  void set_unfinished_input(std::string text);
 
  private:
+  void clear_unfinished();
+  void show_unfinished();
+
   bool json_;
   std::mutex mutex_;
+  std::string unfinished_;
 };
 
 struct SessionHooks {

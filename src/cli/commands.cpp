@@ -7,7 +7,9 @@
 #include <ctime>
 #include <set>
 
+#include "cli/command_support.h"
 #include "cli/terminal.h"
+#include "cli/typing_reporter.h"
 #include "parley/json.h"
 
 namespace parley::cli {
@@ -23,12 +25,6 @@ std::string clock_time(int64_t ms) {
   char buf[16];
   std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
   return buf;
-}
-
-// "bob" -> "d:alice:bob"; conversation ids pass through.
-std::string resolve_target(const std::string& me, const std::string& to) {
-  if (to.starts_with("d:") || to.starts_with("g:")) return to;
-  return Client::direct_conversation_id(me, to);
 }
 
 std::string describe(const MessageRecord& m) {
@@ -85,42 +81,6 @@ void print_message(Output& out, const MessageRecord& m, const char* origin = nul
     out.out(to_json(m, origin));
   else
     out.out((m.conversation_id.starts_with("g:") || origin ? m.conversation_id + " " : "") + describe(m));
-}
-
-// Prints connection trouble to stderr as it happens (the CLI's "cannot reach …, retrying in 4 s").
-SessionHooks trouble_hooks(Output& out, bool verbose) {
-  SessionHooks hooks;
-  hooks.on_state = [&out, verbose](const StateUpdate& u) {
-    bool trouble = u.state == ConnectionState::kOffline || is_terminal(u.state);
-    if (trouble || verbose) out.err("parley: " + u.detail);
-  };
-  return hooks;
-}
-
-bool require_user(Context& ctx) {
-  if (!ctx.user.empty()) return true;
-  ctx.out->err("parley: not logged in: run `parley login <user>` (or `parley register <user>`) first");
-  return false;
-}
-
-// Opens the account and connects; reports an unusable session. nullptr when the command cannot go on.
-std::unique_ptr<Session> open_session(Context& ctx, SessionHooks hooks) {
-  if (!require_user(ctx)) return nullptr;
-  auto session = std::make_unique<Session>(ctx.server, database_path(ctx.config, ctx.user), *ctx.out, std::move(hooks));
-  session->client().start();
-  return session;
-}
-
-// Waits to be caught up; on failure says why and that local data is shown. False for terminal states.
-bool wait_ready_or_warn(Context& ctx, Session& s) {
-  auto state = s.wait_ready(ctx.timeout);
-  if (state == ConnectionState::kConnected) return true;
-  if (is_terminal(state)) {
-    ctx.out->err("parley: " + s.last_detail() + " (run `parley login " + ctx.user + "`)");
-    return false;
-  }
-  ctx.out->err("parley: not connected (" + s.last_detail() + "); showing what is stored locally");
-  return true;
 }
 
 int login_common(Context& ctx, const std::string& user, const std::string& password, const std::string& display,
@@ -290,12 +250,26 @@ int cmd_chat(Context& ctx, const std::string& to) {
     out.err("chatting in " + conversation + "; type a message and press Enter, /quit or Ctrl-D to leave");
 
   StopOrInput input;
+  KeystrokeInput keys;  // on a terminal: keystrokes, so the peer sees "typing" while a line is written
+  input.edit_keystrokes(keys.active());
+  TypingReporter typing(*client, conversation);
   std::string line;
   for (;;) {
-    auto event = input.next(line);
+    auto event = input.next(line, TypingReporter::kIdleCheck);
     if (event == StopOrInput::Event::kStopSignal) break;
     if (event == StopOrInput::Event::kEndOfInput) break;
+    if (event == StopOrInput::Event::kTimeout) {
+      typing.idle();
+      continue;
+    }
+    if (event == StopOrInput::Event::kTyping) {
+      if (keys.active()) out.set_unfinished_input(line);
+      typing.input(line);
+      continue;
+    }
     if (event != StopOrInput::Event::kLine) continue;
+    out.set_unfinished_input("");
+    typing.input("");
     if (line == "/quit") break;
     if (line.empty()) continue;
     auto id = client->send_text(conversation, line);
@@ -339,7 +313,9 @@ int cmd_conversations(Context& ctx) {
     std::string title = c.name.empty() ? c.conversation_id : c.name + " (" + c.conversation_id + ")";
     std::string unread = c.unread_count ? "  [" + std::to_string(c.unread_count) + " unread]" : "";
     std::string left = c.active ? "" : "  (left)";
-    ctx.out->out(title + unread + left + "\n    " + (c.last_sender_id.empty() ? "" : c.last_sender_id + ": ") +
+    std::string marks = std::string(c.pinned ? "  (pinned)" : "") + (c.muted_until_ms ? "  (muted)" : "") +
+                        (c.archived ? "  (archived)" : "") + (c.hidden ? "  (hidden)" : "");
+    ctx.out->out(title + unread + left + marks + "\n    " + (c.last_sender_id.empty() ? "" : c.last_sender_id + ": ") +
                  c.last_text);
   }
   if (list->empty() && !ctx.out->json()) ctx.out->out("no conversations yet");
@@ -567,35 +543,6 @@ int cmd_group_members(Context& ctx, bool add, const std::string& group, const st
                                : std::string(add ? "added" : "removed") + " (#" + std::to_string(**r) + ")");
   return 0;
 }
-
-namespace {
-// Connects and runs one request needing the server; prints why on failure. nullopt: failed (reported).
-template <typename T>
-std::optional<T> with_server(Context& ctx, const char* what, const std::function<void(Session&, Done<T>)>& call) {
-  auto s = open_session(ctx, trouble_hooks(*ctx.out, ctx.verbose));
-  if (!s) return std::nullopt;
-  if (s->wait_ready(ctx.timeout) != ConnectionState::kConnected) {
-    ctx.out->err(std::string("parley: ") + what + " needs the server: " + s->last_detail());
-    return std::nullopt;
-  }
-  auto r = Session::wait_done<T>([&](Done<T> done) { call(*s, std::move(done)); }, ctx.timeout);
-  if (!r || !*r) {
-    ctx.out->err(std::string("parley: cannot ") + what + ": " + (r ? (*r).error().message : std::string("timeout")));
-    return std::nullopt;
-  }
-  return std::move(**r);
-}
-
-std::string user_line(const json::value& user) {
-  if (!user.is_object()) return "";
-  const auto* id = user.get_object().if_contains("user_id");
-  const auto* name = user.get_object().if_contains("display_name");
-  std::string out = id && id->is_string() ? std::string(id->as_string().c_str()) : "";
-  if (name && name->is_string() && !name->as_string().empty()) out += " (" + std::string(name->as_string().c_str()) + ")";
-  return out;
-}
-}  // namespace
-
 int cmd_friends(Context& ctx, const std::string& action, const std::string& user, const std::string& message) {
   using Call = std::function<void(Session&, Done<std::string>)>;
   if (action != "list" && user.empty()) {
@@ -604,6 +551,24 @@ int cmd_friends(Context& ctx, const std::string& action, const std::string& user
   }
   Call call;
   if (action == "list") {
+    {
+      // Offline: this device's cache of friends (pending requests need the server).
+      auto s = open_session(ctx, trouble_hooks(*ctx.out, ctx.verbose));
+      if (!s || !wait_ready_or_warn(ctx, *s)) return 1;
+      if (s->client().state() != ConnectionState::kConnected) {
+        auto cached = s->client().friends();
+        if (!cached) {
+          ctx.out->err("parley: " + cached.error().message);
+          return 1;
+        }
+        if (ctx.out->json()) ctx.out->out("{\"friends\":" + to_json_array(*cached) + ",\"cached\":true}");
+        for (const auto& f : *cached) {
+          if (!ctx.out->json())
+            ctx.out->out("friend   " + f.user_id + (f.display_name.empty() ? "" : " (" + f.display_name + ")"));
+        }
+        return 0;
+      }
+    }
     auto friends = with_server<std::string>(ctx, "list friends", [](Session& s, Done<std::string> d) {
       s.client().list_friends(std::move(d));
     });

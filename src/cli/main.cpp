@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/subcommands.h"
 #include "cli/terminal.h"
 
 namespace {
@@ -97,7 +98,8 @@ int main(int argc, char** argv) {
   auto* outbox = app.add_subcommand("outbox", "list unsent messages; resend or cancel one");
   auto* resend_opt = outbox->add_option("--resend", resend_id, "send this failed message (client_msg_id) again");
   outbox->add_option("--cancel", cancel_id, "remove this unsent message (client_msg_id)")->excludes(resend_opt);
-  auto* groups = app.add_subcommand("groups", "create groups and change their members");
+  auto* groups = app.add_subcommand("groups", "create and administer groups: create, add, remove, info, members, invite,\n"
+                                               "kick, role, leave, dismiss, requests, join, transfer, update, silence");
   groups->require_subcommand(1);
   auto* gcreate = groups->add_subcommand("create", "create a group (you become its owner)");
   gcreate->add_option("name", group_name, "group name")->required();
@@ -108,6 +110,11 @@ int main(int argc, char** argv) {
   auto* gremove = groups->add_subcommand("remove", "remove members, or yourself to leave");
   gremove->add_option("group", group, "group id (g:…)")->required();
   gremove->add_option("users", members, "user ids")->required();
+
+  Action chosen;  // set by the subcommands that register themselves (cli/subcommands.h)
+  add_group_admin_commands(*groups, chosen);
+  add_conversation_commands(app, chosen);
+  add_people_commands(app, chosen);
 
   try {
     app.parse(argc, argv);
@@ -133,6 +140,7 @@ int main(int argc, char** argv) {
       if (password.empty()) password = read_password("password for " + who + ": ").value_or("");
       return *reg ? cmd_register(ctx, who, password, display_name) : cmd_login(ctx, who, password);
     }
+    if (chosen) return chosen(ctx);
     if (*logout) return cmd_logout(ctx);
     if (*whoami) return cmd_whoami(ctx);
     if (*send) return cmd_send(ctx, to, join(words));

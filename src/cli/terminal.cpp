@@ -86,12 +86,66 @@ StopOrInput::Event StopOrInput::next(std::string& line, std::optional<std::chron
     if (count == 2 && (fds[1].revents & (POLLIN | POLLHUP))) {
       char chunk[4096];
       ssize_t got = ::read(STDIN_FILENO, chunk, sizeof chunk);
-      if (got <= 0)
+      if (got <= 0) {
         eof_ = true;
-      else
-        buffer_.append(chunk, static_cast<size_t>(got));
+      } else {
+        take(chunk, static_cast<size_t>(got));
+        if (buffer_.find('\n') == std::string::npos && !eof_ && buffer_.size() <= kMaxLine) {
+          line = buffer_;
+          return Event::kTyping;
+        }
+      }
     }
   }
+}
+
+}  // namespace parley::cli
+
+namespace parley::cli {
+
+void StopOrInput::take(const char* data, size_t size) {
+  if (!keystrokes_) {
+    buffer_.append(data, size);
+    return;
+  }
+  for (size_t i = 0; i < size; ++i) {
+    char c = data[i];
+    if (c == 0x7f || c == 0x08) {  // backspace: drop the last UTF-8 character and erase it on the screen
+      if (buffer_.empty()) continue;
+      size_t cut = buffer_.size() - 1;
+      while (cut > 0 && (static_cast<unsigned char>(buffer_[cut]) & 0xC0) == 0x80) --cut;
+      buffer_.erase(cut);
+      std::cerr << "\b \b" << std::flush;
+    } else if (c == 0x15) {  // Ctrl-U: the whole line
+      buffer_.erase(buffer_.rfind('\n') == std::string::npos ? 0 : buffer_.rfind('\n') + 1);
+      std::cerr << "\r\033[K" << std::flush;
+    } else if (c == 0x04) {  // Ctrl-D: end of input on an empty line
+      if (buffer_.empty()) eof_ = true;
+    } else if (c == '\r') {
+      buffer_ += '\n';
+    } else {
+      buffer_ += c;
+    }
+  }
+}
+
+struct KeystrokeInput::Saved {
+  termios attributes{};
+};
+
+KeystrokeInput::KeystrokeInput() {
+  if (!::isatty(STDIN_FILENO)) return;
+  saved_ = std::make_unique<Saved>();
+  if (::tcgetattr(STDIN_FILENO, &saved_->attributes) != 0) return;
+  termios keys = saved_->attributes;
+  keys.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHOCTL);  // echo stays on; ISIG keeps Ctrl-C a signal
+  keys.c_cc[VMIN] = 1;
+  keys.c_cc[VTIME] = 0;
+  active_ = ::tcsetattr(STDIN_FILENO, TCSANOW, &keys) == 0;
+}
+
+KeystrokeInput::~KeystrokeInput() {
+  if (active_) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_->attributes);
 }
 
 }  // namespace parley::cli

@@ -6,7 +6,7 @@
 #include <future>
 #include <thread>
 
-#include "sdk/client_core.h"
+#include "sdk/client_impl.h"
 
 namespace parley {
 
@@ -43,38 +43,6 @@ const char* to_string(SendState state) {
   }
   return "unknown";
 }
-
-struct Client::Impl {
-  boost::asio::io_context io{1};
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
-  std::unique_ptr<sdk::ClientCore> core;
-  std::thread thread;
-  std::thread::id thread_id;
-
-  void post(std::function<void()> fn) { boost::asio::post(io, std::move(fn)); }
-
-  // Runs `fn` on the client thread and returns its result; inline when already there.
-  template <typename F>
-  auto call(F&& fn) -> decltype(fn()) {
-    if (std::this_thread::get_id() == thread_id) return fn();
-    std::packaged_task<decltype(fn())()> task(std::forward<F>(fn));
-    auto result = task.get_future();
-    boost::asio::post(io, [&task] { task(); });
-    return result.get();
-  }
-
-  // A local read: storage failures become kErrorStorage.
-  template <typename F>
-  auto read(F&& fn) -> ClientResult<decltype(fn())> {
-    return call([&]() -> ClientResult<decltype(fn())> {
-      try {
-        return fn();
-      } catch (const sdk::StorageError& e) {
-        return std::unexpected(ClientError{kErrorStorage, e.what()});
-      }
-    });
-  }
-};
 
 ClientResult<std::unique_ptr<Client>> Client::create(ClientOptions options, ClientCallbacks callbacks) {
   if (options.database_path.empty()) {
@@ -263,15 +231,6 @@ void Client::set_typing(std::string conversation_id, bool typing, Done<void> don
   });
 }
 
-namespace {
-// Builds the request on the caller's thread (the frame is a value), sends it on the client thread.
-template <typename Build>
-v1::ClientFrame frame_with(Build build) {
-  v1::ClientFrame frame;
-  build(frame);
-  return frame;
-}
-}  // namespace
 
 void Client::post_call(v1::ClientFrame frame, Done<std::string> done) {
   impl_->post([core = impl_->core.get(), f = std::move(frame), done = std::move(done)]() mutable {
@@ -280,7 +239,7 @@ void Client::post_call(v1::ClientFrame frame, Done<std::string> done) {
 }
 
 void Client::send_friend_request(std::string user_id, std::string message, Done<std::string> done) {
-  post_call(frame_with([&](v1::ClientFrame& f) {
+  post_call(sdk::frame_with([&](v1::ClientFrame& f) {
               f.mutable_send_friend_request()->set_user_id(std::move(user_id));
               f.mutable_send_friend_request()->set_message(std::move(message));
             }),
@@ -288,7 +247,7 @@ void Client::send_friend_request(std::string user_id, std::string message, Done<
 }
 
 void Client::answer_friend_request(std::string user_id, FriendAnswer answer, Done<std::string> done) {
-  post_call(frame_with([&](v1::ClientFrame& f) {
+  post_call(sdk::frame_with([&](v1::ClientFrame& f) {
               f.mutable_respond_friend_request()->set_user_id(std::move(user_id));
               f.mutable_respond_friend_request()->set_accept(answer == FriendAnswer::kAccept);
             }),
@@ -296,41 +255,41 @@ void Client::answer_friend_request(std::string user_id, FriendAnswer answer, Don
 }
 
 void Client::remove_friend(std::string user_id, Done<std::string> done) {
-  post_call(frame_with([&](v1::ClientFrame& f) { f.mutable_remove_friend()->set_user_id(std::move(user_id)); }),
+  post_call(sdk::frame_with([&](v1::ClientFrame& f) { f.mutable_remove_friend()->set_user_id(std::move(user_id)); }),
             std::move(done));
 }
 
 void Client::block_user(std::string user_id, Done<std::string> done) {
-  post_call(frame_with([&](v1::ClientFrame& f) { f.mutable_block_user()->set_user_id(std::move(user_id)); }),
+  post_call(sdk::frame_with([&](v1::ClientFrame& f) { f.mutable_block_user()->set_user_id(std::move(user_id)); }),
             std::move(done));
 }
 
 void Client::unblock_user(std::string user_id, Done<std::string> done) {
-  post_call(frame_with([&](v1::ClientFrame& f) { f.mutable_unblock_user()->set_user_id(std::move(user_id)); }),
+  post_call(sdk::frame_with([&](v1::ClientFrame& f) { f.mutable_unblock_user()->set_user_id(std::move(user_id)); }),
             std::move(done));
 }
 
 void Client::list_friends(Done<std::string> done) {
-  post_call(frame_with([](v1::ClientFrame& f) { f.mutable_list_friends(); }), std::move(done));
+  post_call(sdk::frame_with([](v1::ClientFrame& f) { f.mutable_list_friends(); }), std::move(done));
 }
 
 void Client::list_friend_requests(Done<std::string> done) {
-  post_call(frame_with([](v1::ClientFrame& f) { f.mutable_list_friend_requests(); }), std::move(done));
+  post_call(sdk::frame_with([](v1::ClientFrame& f) { f.mutable_list_friend_requests(); }), std::move(done));
 }
 
 void Client::list_blocked(Done<std::string> done) {
-  post_call(frame_with([](v1::ClientFrame& f) { f.mutable_list_blocked(); }), std::move(done));
+  post_call(sdk::frame_with([](v1::ClientFrame& f) { f.mutable_list_blocked(); }), std::move(done));
 }
 
 void Client::subscribe_presence(std::vector<std::string> user_ids, Done<std::string> done) {
-  post_call(frame_with([&](v1::ClientFrame& f) {
+  post_call(sdk::frame_with([&](v1::ClientFrame& f) {
               for (auto& u : user_ids) f.mutable_subscribe_presence()->add_user_ids(std::move(u));
             }),
             std::move(done));
 }
 
 void Client::search_server(std::string query, std::string conversation_id, uint32_t limit, Done<std::string> done) {
-  post_call(frame_with([&](v1::ClientFrame& f) {
+  post_call(sdk::frame_with([&](v1::ClientFrame& f) {
               auto* r = f.mutable_search_messages();
               r->set_query(std::move(query));
               r->set_conversation_id(std::move(conversation_id));

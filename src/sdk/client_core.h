@@ -75,8 +75,18 @@ class ClientCore {
   void react(std::string conversation_id, uint64_t seq, std::string emoji, ReactionChange change,
              Done<MessageRecord> done);
   void set_typing(std::string conversation_id, bool typing, Done<void> done);
-  // Friends, blocks, presence, search: the request as built by the caller, the response as JSON.
-  void call(v1::ClientFrame frame, Done<std::string> done) { server_call(std::move(frame), std::move(done)); }
+  // A request built by the caller, its response as JSON. When it succeeds, apply_reply keeps the store in step
+  // (friends/blocks cache, SYSTEM messages of group changes) before `done` runs.
+  void call(v1::ClientFrame frame, Done<std::string> done);
+
+  // My settings for a conversation, deletions and clearing for me (core_conversation_admin.cpp).
+  void update_settings(std::string conversation_id, SettingsChange change, Done<ConversationRecord> done);
+  void delete_for_me(std::string conversation_id, std::vector<uint64_t> seqs, Done<void> done);
+  void clear_for_me(std::string conversation_id, uint64_t up_to_seq, Done<uint64_t> done);
+  void leave_group(std::string conversation_id, Done<uint64_t> done);
+
+  // The friends/blocks cache (core_contacts.cpp).
+  std::vector<ContactRecord> contacts(LocalStore::Relation relation) { return store_->contacts(relation); }
 
   // Readable from any thread.
   ConnectionState state() const { return state_.load(); }
@@ -144,6 +154,16 @@ class ClientCore {
   void check_gap(const std::string& conversation_id, uint64_t stored_max, uint64_t seq);
   void flush_pending_reads();
   void emit_conversation(const std::string& conversation_id);
+
+  // --- keeping the store in step with passed-through calls ---
+  void apply_reply(const v1::ClientFrame& request, const v1::ServerFrame& reply);
+  // core_groups.cpp: a group change answered with the seq of its SYSTEM message: fetch that message.
+  void apply_group_reply(const v1::ClientFrame& request, const v1::ServerFrame& reply);
+  // core_contacts.cpp: the friends/blocks cache.
+  void apply_contacts_reply(const v1::ClientFrame& request, const v1::ServerFrame& reply);
+  void apply_friend_event(const v1::FriendEvent& event);
+  // Refreshes the cache from the server as part of catching up (on_synced waits for it).
+  void refresh_contacts_for_sync();
 
   // --- outbox (core_outbox.cpp) ---
   void pump_outbox();

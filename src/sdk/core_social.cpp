@@ -16,6 +16,24 @@ void ClientCore::server_call(v1::ClientFrame frame, Done<std::string> done) {
   });
 }
 
+void ClientCore::call(v1::ClientFrame frame, Done<std::string> done) {
+  if (!authenticated_) {
+    return complete(done,
+                    ClientResult<std::string>(std::unexpected(ClientError{kErrorOffline, "this needs a connection"})));
+  }
+  auto sent = std::make_shared<const v1::ClientFrame>(frame);
+  request(std::move(frame), [this, sent, done = std::move(done)](Reply reply) mutable {
+    if (!reply) return complete(done, ClientResult<std::string>(std::unexpected(reply.error())));
+    apply_reply(*sent, *reply);
+    complete(done, ClientResult<std::string>(response_json(*reply)));
+  });
+}
+
+void ClientCore::apply_reply(const v1::ClientFrame& request, const v1::ServerFrame& reply) {
+  apply_contacts_reply(request, reply);
+  apply_group_reply(request, reply);
+}
+
 void ClientCore::operation(v1::ClientFrame frame, Done<MessageRecord> done) {
   if (!authenticated_) {
     return complete(done, ClientResult<MessageRecord>(

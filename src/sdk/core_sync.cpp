@@ -67,6 +67,7 @@ void ClientCore::sync_page(uint64_t cursor, uint64_t generation) {
       return;
     }
     sync_pages_done_ = true;
+    refresh_contacts_for_sync();
     auto behind = guarded([&] { return store_->conversations_behind(kMaxQueuedPulls); });
     if (behind) {
       for (const auto& b : *behind) {
@@ -221,6 +222,7 @@ void ClientCore::handle_event(const v1::Event& event, MessageOrigin origin) {
       emit_event(EventKind::kPresence, "", proto_json(event.presence()), origin);
       break;
     case v1::Event::kFriend:
+      apply_friend_event(event.friend_());
       emit_event(EventKind::kFriend, "", proto_json(event.friend_()), origin);
       break;
     case v1::Event::kSettings: {

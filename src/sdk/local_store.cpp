@@ -68,6 +68,15 @@ ALTER TABLE conversations ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN draft TEXT NOT NULL DEFAULT '';
 )sql",
+    R"sql(
+CREATE TABLE contacts(
+  relation INTEGER NOT NULL,
+  user_id TEXT NOT NULL,
+  display_name TEXT NOT NULL DEFAULT '',
+  remark TEXT NOT NULL DEFAULT '',
+  since_ms INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(relation, user_id)) WITHOUT ROWID;
+)sql",
 };
 
 // Operations on an earlier message: stored in the timeline (they hold a seq) but never its preview.
@@ -177,7 +186,16 @@ bool LocalStore::insert_message(const v1::Message& m, const std::string& me) {
   }
   if (m.kind() == v1::SYSTEM) {
     const auto& ev = m.system();
-    bool adds = ev.action() == v1::SystemEvent::GROUP_CREATED || ev.action() == v1::SystemEvent::MEMBERS_ADDED;
+    bool adds = ev.action() == v1::SystemEvent::GROUP_CREATED || ev.action() == v1::SystemEvent::MEMBERS_ADDED ||
+                ev.action() == v1::SystemEvent::MEMBERS_JOINED;
+    if (ev.action() == v1::SystemEvent::GROUP_DISMISSED) {
+      db_->stmt("UPDATE conversations SET active = 0 WHERE conversation_id = ?1").bind(m.conversation_id()).run();
+    }
+    if (ev.action() == v1::SystemEvent::GROUP_UPDATED && !ev.group().name().empty()) {
+      db_->stmt("UPDATE conversations SET name = ?2 WHERE conversation_id = ?1")
+          .bind(m.conversation_id(), ev.group().name())
+          .run();
+    }
     bool removes = ev.action() == v1::SystemEvent::MEMBERS_REMOVED;
     std::vector<std::string> users(ev.user_ids().begin(), ev.user_ids().end());
     if (ev.action() == v1::SystemEvent::GROUP_CREATED) users.push_back(ev.actor_id());

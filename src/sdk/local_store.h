@@ -96,6 +96,18 @@ class LocalStore {
   // Conversations whose newest messages are not stored yet (at most `limit`).
   std::vector<Behind> conversations_behind(size_t limit);
 
+  // Friends and blocked users (local_store_contacts.cpp): a cache of the server's lists.
+  enum class Relation { kFriend = 1, kBlocked = 2 };
+  // Replaces the whole list (the server's answer to list_friends / list_blocked).
+  void replace_contacts(Relation relation, const std::vector<ContactRecord>& contacts);
+  // Adds or refreshes one entry; empty display_name / remark / since_ms keep what is stored.
+  void upsert_contact(Relation relation, const ContactRecord& contact);
+  void remove_contact(Relation relation, const std::string& user_id);
+  void set_contact_remark(const std::string& user_id, const std::string& remark);
+  // Ordered by user id, at most kMaxContacts.
+  std::vector<ContactRecord> contacts(Relation relation);
+  static constexpr int64_t kMaxContacts = 100000;
+
   // Outbox.
   void add_outbox(const OutboxRow& row);
   size_t outbox_unsent_count();

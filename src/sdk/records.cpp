@@ -194,4 +194,13 @@ std::string to_json(const SessionSummary& s) {
   return json::serialize(o);
 }
 
+std::string to_json(const ContactRecord& c) {
+  json::object o;
+  o["user_id"] = c.user_id;
+  o["display_name"] = c.display_name;
+  o["remark"] = c.remark;
+  o["since_ms"] = c.since_ms;
+  return json::serialize(o);
+}
+
 }  // namespace parley

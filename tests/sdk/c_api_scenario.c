@@ -104,6 +104,13 @@ static int got_hello(struct recorder* r) { return strstr(r->last_message, "hello
 static int op_finished(struct recorder* r) { return r->op_done; }
 static int got_edit(struct recorder* r) { return strstr(r->last_updated, "hello again from C") != NULL; }
 
+static void reset_op(struct recorder* r) {
+  pthread_mutex_lock(&r->mutex);
+  r->op_done = 0;
+  r->op_status = -1;
+  pthread_mutex_unlock(&r->mutex);
+}
+
 #define CHECK(cond, what)                                             \
   do {                                                                \
     if (!(cond)) {                                                    \
@@ -187,6 +194,30 @@ int parley_c_scenario(const char* url, const char* dir, const char* alice_token,
   CHECK(parley_messages(bob, conversation.data, conversation.len, 0, 10, &json, &error) == PARLEY_OK && json.data &&
             strstr(json.data, "hello again from C"),
         "bob's store lacks the edit");
+
+  /* Settings: a JSON object of the fields to change; the store holds them once done runs. */
+  CHECK(parley_update_settings(bob, conversation.data, conversation.len, "{\"pinned\":1}", 12, on_op, &b) ==
+            PARLEY_ERR_BAD_ARGUMENT,
+        "a mistyped setting was accepted");
+  reset_op(&b);
+  CHECK(parley_update_settings(bob, conversation.data, conversation.len, "{\"pinned\":true}", 15, on_op, &b) ==
+            PARLEY_OK,
+        "update_settings");
+  CHECK(wait_for(&b, op_finished) && b.op_status == PARLEY_OK, "the settings change failed");
+  parley_string_free(&json);
+  CHECK(parley_conversations(bob, &json, &error) == PARLEY_OK && json.data && strstr(json.data, "\"pinned\":true"),
+        "bob's store lacks the pin");
+
+  /* Blocks: the local cache lists them without asking the server. */
+  reset_op(&a);
+  CHECK(parley_block_user(alice, "bob", 3, on_op, &a) == PARLEY_OK, "block_user");
+  CHECK(wait_for(&a, op_finished) && a.op_status == PARLEY_OK, "the block failed");
+  parley_string_free(&json);
+  CHECK(parley_blocked(alice, &json, &error) == PARLEY_OK && json.data && strstr(json.data, "\"user_id\":\"bob\""),
+        "the blocked cache lacks bob");
+  parley_string_free(&json);
+  CHECK(parley_friends(alice, &json, &error) == PARLEY_OK && json.data && strcmp(json.data, "[]") == 0,
+        "friends should be empty");
   result = 0;
 
 out:

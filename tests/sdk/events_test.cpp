@@ -66,6 +66,17 @@ void handshake(FakeServer& server, Client& client, Recorder& r) {
   auto page = reply_to(*sync);
   page.mutable_sync()->set_cursor(7);
   server.send(page);
+  // Catching up ends with refreshing the friends/blocks cache: two lists, empty here.
+  for (int i = 0; i < 2; ++i) {
+    auto list = server.next_request();
+    ASSERT_TRUE(list && (list->has_list_friends() || list->has_list_blocked()));
+    auto empty = reply_to(*list);
+    if (list->has_list_friends())
+      empty.mutable_list_friends();
+    else
+      empty.mutable_list_blocked();
+    server.send(empty);
+  }
   ASSERT_TRUE(r.wait_state(ConnectionState::kConnected));
 }
 

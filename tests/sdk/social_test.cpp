@@ -3,52 +3,13 @@
 #include <future>
 
 #include "parley/json.h"
+#include "sdk_accounts.h"
 #include "sdk_test_support.h"
 #include "server_process.h"
 #include "ws_client.h"
 
 namespace parley::testing {
 namespace {
-
-// Runs an asynchronous Client call and waits (bounded) for its result.
-template <typename T, typename Call>
-ClientResult<T> await(Call call) {
-  auto done = std::make_shared<std::promise<ClientResult<T>>>();
-  auto result = done->get_future();
-  call([done](ClientResult<T> r) { done->set_value(std::move(r)); });
-  if (result.wait_for(20s) != std::future_status::ready)
-    return std::unexpected(ClientError{kErrorTimeout, "no answer in 20 s"});
-  return result.get();
-}
-
-struct Account {
-  Recorder recorder;
-  std::unique_ptr<Client> client;
-};
-
-void sign_up(Account& account, uint16_t port, const TempDir& dir, const std::string& user, const std::string& device) {
-  account.client = make_client(fast_options(port, dir.file(user + "-" + device + ".db"), device), account.recorder);
-  ASSERT_TRUE(account.client);
-  auto r = await<SessionSummary>(
-      [&](auto done) { account.client->register_and_login(user, user + "-password", user, std::move(done)); });
-  ASSERT_TRUE(r) << r.error().message;
-  ASSERT_TRUE(account.recorder.wait_state(ConnectionState::kConnected));
-}
-
-// Sends `text` from `from` and waits until `to` has stored it; returns its seq.
-uint64_t exchange(Account& from, Account& to, const std::string& conversation, const std::string& text) {
-  auto id = from.client->send_text(conversation, text);
-  EXPECT_TRUE(id);
-  if (!id) return 0;
-  EXPECT_TRUE(from.recorder.wait([&] { return from.recorder.sent.contains(*id); }));
-  uint64_t seq = from.recorder.locked([&] { return from.recorder.sent[*id]; });
-  EXPECT_TRUE(to.recorder.wait([&] {
-    for (const auto& m : to.recorder.messages)
-      if (m.conversation_id == conversation && m.seq == seq) return true;
-    return false;
-  }));
-  return seq;
-}
 
 std::optional<MessageRecord> stored(Client& client, const std::string& conversation, uint64_t seq) {
   auto list = client.messages(conversation, seq + 1, 1);
@@ -100,6 +61,9 @@ TEST(SdkSocial, EditRevokeAndReactionUpdateTheOtherStoreLive) {
   auto alice_copy = stored(*alice.client, conv, first);
   ASSERT_TRUE(alice_copy);
   EXPECT_TRUE(has(alice_copy->json, "\"reactions\"")) << alice_copy->json;
+  auto who = await<std::string>([&](auto done) { alice.client->list_reactions(conv, first, "", "", 0, std::move(done)); });
+  ASSERT_TRUE(who) << who.error().message;
+  EXPECT_TRUE(has(*who, "\"user_id\":\"bob\"") && has(*who, "👍")) << *who;
 
   auto revoked = await<MessageRecord>([&](auto done) { alice.client->revoke(conv, second, std::move(done)); });
   ASSERT_TRUE(revoked) << revoked.error().message;
