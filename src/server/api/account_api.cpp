@@ -166,13 +166,17 @@ void handle_refresh(const Request& r, const v1::RefreshRequest& req) {
 }
 
 void handle_logout(const Request& r, const Identity& me) {
+  // The connection lets go of its identity before the session is deleted, not after: the check that
+  // authenticate runs once a connection is attached (adopt_identity) must not find this session gone while the
+  // connection still holds it and kick it, closing the connection before this answer is sent. If the delete
+  // fails, the connection stays signed out and the token stays valid; the client may authenticate again.
+  adopt_identity(*r.services, r.conn, std::nullopt);
   r.services->store.delete_sessions(me.user_id, me.device_id, [r, me](Result<std::vector<store::SessionRecord>> deleted) {
     if (!deleted) return r.error(deleted.error());
     v1::KickedEvent kicked;
     kicked.set_reason(v1::KickedEvent::REVOKED);
     kicked.set_message("this device logged out");
     r.services->bus.kick(me.user_id, me.device_id, kicked, r.conn->id());
-    adopt_identity(*r.services, r.conn, std::nullopt);
     v1::ServerFrame out;
     out.mutable_logout();
     r.ok(std::move(out));
