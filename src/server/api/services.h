@@ -11,6 +11,10 @@
 #include "server/api/worker_pool.h"
 #include "server/store/store.h"
 
+namespace parley::media {
+class MediaService;
+}
+
 namespace parley::server {
 
 struct Services {
@@ -22,6 +26,7 @@ struct Services {
   WorkerPool& workers;
   PresenceHub& presence;
   std::atomic<uint32_t> pending_hashes{0};
+  media::MediaService* media = nullptr;  // uploads, blobs and downloads (set by main)
 };
 
 }  // namespace parley::server
