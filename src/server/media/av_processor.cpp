@@ -47,29 +47,38 @@ std::unique_ptr<AVCodecContext, CodecCloser> open_decoder(AVStream* stream) {
   return ctx;
 }
 
-// The peak of one decoded audio frame, 0..1.
-float frame_peak(const AVFrame* f) {
+// One sample of a decoded audio frame as -1..1 (0 for formats we do not read).
+float sample_at(const AVFrame* f, int channel, int i) {
+  auto format = static_cast<AVSampleFormat>(f->format);
+  bool planar = av_sample_fmt_is_planar(format);
   int channels = f->ch_layout.nb_channels;
-  bool planar = av_sample_fmt_is_planar(static_cast<AVSampleFormat>(f->format));
-  int planes = planar ? channels : 1;
-  int per_plane = planar ? f->nb_samples : f->nb_samples * channels;
-  float peak = 0;
-  for (int p = 0; p < planes && p < AV_NUM_DATA_POINTERS; ++p) {
-    const uint8_t* d = f->extended_data[p];
-    for (int i = 0; i < per_plane; ++i) {
-      float v = 0;
-      switch (av_get_packed_sample_fmt(static_cast<AVSampleFormat>(f->format))) {
-        case AV_SAMPLE_FMT_U8: v = (reinterpret_cast<const uint8_t*>(d)[i] - 128) / 128.0f; break;
-        case AV_SAMPLE_FMT_S16: v = reinterpret_cast<const int16_t*>(d)[i] / 32768.0f; break;
-        case AV_SAMPLE_FMT_S32: v = static_cast<float>(reinterpret_cast<const int32_t*>(d)[i] / 2147483648.0); break;
-        case AV_SAMPLE_FMT_FLT: v = reinterpret_cast<const float*>(d)[i]; break;
-        case AV_SAMPLE_FMT_DBL: v = static_cast<float>(reinterpret_cast<const double*>(d)[i]); break;
-        default: return 0;
-      }
-      if (std::isfinite(v)) peak = std::max(peak, std::fabs(v));
-    }
+  const uint8_t* d = planar ? f->extended_data[channel] : f->extended_data[0];
+  int k = planar ? i : i * channels + channel;
+  switch (av_get_packed_sample_fmt(format)) {
+    case AV_SAMPLE_FMT_U8: return (d[k] - 128) / 128.0f;
+    case AV_SAMPLE_FMT_S16: return reinterpret_cast<const int16_t*>(d)[k] / 32768.0f;
+    case AV_SAMPLE_FMT_S32: return static_cast<float>(reinterpret_cast<const int32_t*>(d)[k] / 2147483648.0);
+    case AV_SAMPLE_FMT_FLT: return reinterpret_cast<const float*>(d)[k];
+    case AV_SAMPLE_FMT_DBL: return static_cast<float>(reinterpret_cast<const double*>(d)[k]);
+    default: return 0;
   }
-  return std::min(peak, 1.0f);
+}
+
+// Peaks (0..1) of a decoded audio frame in blocks of about 10 ms, appended to `peaks` (bounded).
+void add_peaks(const AVFrame* f, std::vector<float>& peaks) {
+  constexpr size_t kMaxPeaks = 1 << 20;
+  int channels = std::min(f->ch_layout.nb_channels, AV_NUM_DATA_POINTERS);
+  int block = std::max(1, f->sample_rate / 100);
+  for (int start = 0; start < f->nb_samples && peaks.size() < kMaxPeaks; start += block) {
+    float peak = 0;
+    for (int i = start; i < std::min(f->nb_samples, start + block); ++i) {
+      for (int c = 0; c < channels; ++c) {
+        float v = sample_at(f, c, i);
+        if (std::isfinite(v)) peak = std::max(peak, std::fabs(v));
+      }
+    }
+    peaks.push_back(std::min(peak, 1.0f));
+  }
 }
 
 std::string waveform_of(const std::vector<float>& peaks) {
@@ -154,7 +163,7 @@ Result<Processed> process_av(const fs::path& input, const std::string& mime, boo
         poster_done = true;
         break;
       }
-      peaks.push_back(frame_peak(frame.get()));
+      add_peaks(frame.get(), peaks);
     }
     if (eof) break;
   }

@@ -35,7 +35,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void read_next() {
     parser_.emplace();
     parser_->header_limit(16 * 1024);
-    parser_->body_limit(kMaxBody);
+    parser_->body_limit(boost::none);  // media bodies have their own limits; the others get kMaxBody below
     stream_.expires_after(std::chrono::seconds(context_.config.handshake_timeout_seconds));
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
@@ -48,6 +48,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (is_media_target(parser_->get().target())) {
       return serve_media(std::move(stream_), std::move(buffer_), *parser_, context_);
     }
+    if (auto length = parser_->content_length(); length && *length > kMaxBody) {
+      return reply(413, "text/plain", "request body too large\n", false);
+    }
+    parser_->body_limit(kMaxBody);
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
   }
 

@@ -166,10 +166,24 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     });
   }
 
+  // Closing a socket with unread request bytes makes the kernel send a reset, which can destroy the error
+  // reply before the client reads it. So: stop sending, drain what the client still sends (at most 1 MiB or
+  // two seconds), then close.
   void close() {
     beast::error_code ignored;
     stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    if (!body_pending_) return stream_.close();
+    stream_.expires_after(std::chrono::seconds(2));
+    drain_.resize(16 * 1024);
+    drain_next();
+  }
+
+  void drain_next() {
+    stream_.async_read_some(boost::asio::buffer(drain_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > 1024 * 1024) return self->stream_.close();
+      self->drain_next();
+    });
   }
 
   // Runs `next(user)` on this thread once the bearer token checks out; answers the error otherwise.
@@ -580,6 +594,8 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
   uint64_t body_limit_ = 0, received_ = 0;
   std::function<void(bool)> body_done_;
   std::optional<Error> error_after_body_;
+  std::vector<char> drain_;
+  size_t drained_ = 0;
 };
 
 }  // namespace

@@ -313,7 +313,7 @@ class Store {
   virtual Result<bool> may_read_blob(const std::string& blob_id, const std::string& user_id) = 0;
   // Bytes of the distinct blobs `user_id` uploaded (their quota use).
   virtual Result<uint64_t> blob_bytes_of(const std::string& user_id) = 0;
-  // Blobs no message references and nobody uploaded or unreferenced since `idle_before_ms`, at most `limit`.
+  // Blobs no message references and nobody uploaded or unreferenced after `idle_before_ms`, at most `limit`.
   virtual Result<std::vector<std::string>> collectable_blobs(int64_t idle_before_ms, uint32_t limit) = 0;
   // Records a processed blob (kept as is when it exists) and that `uploader` uploaded it at `now_ms`.
   virtual void put_blob(v1::BlobInfo info, std::string uploader, int64_t now_ms, Done<v1::BlobInfo> done) = 0;

@@ -35,7 +35,7 @@ bool may_read(Db& db, const std::string& blob_id, const std::string& user_id) {
 
 bool is_collectable(Db& db, const std::string& blob_id, int64_t idle_before_ms) {
   auto& s = db.stmt(
-      "SELECT 1 FROM blobs b WHERE b.blob_id = ?1 AND b.touched_at < ?2 "
+      "SELECT 1 FROM blobs b WHERE b.blob_id = ?1 AND b.touched_at <= ?2 "
       "AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob_id = b.blob_id)");
   s.bind(blob_id, idle_before_ms);
   bool ok = s.step();
@@ -122,7 +122,7 @@ Result<uint64_t> SqliteStore::blob_bytes_of(const std::string& user_id) {
 Result<std::vector<std::string>> SqliteStore::collectable_blobs(int64_t idle_before_ms, uint32_t limit) {
   return read([&](Db& db) -> Result<std::vector<std::string>> {
     auto& s = db.stmt(
-        "SELECT b.blob_id FROM blobs b WHERE b.touched_at < ?1 "
+        "SELECT b.blob_id FROM blobs b WHERE b.touched_at <= ?1 "
         "AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob_id = b.blob_id) LIMIT ?2");
     s.bind(idle_before_ms, limit);
     std::vector<std::string> out;

@@ -278,7 +278,6 @@ Result<AppendResult> SqliteStore::apply_operation(Db& db, NewMessage& in, const 
     target->set_edit_count(target->edit_count() + 1);
     // The target's mentions are now the edit's.
     db.stmt("DELETE FROM mentions WHERE conv_id = ? AND seq = ?").bind(in.conversation_id, target->seq()).exec();
-    drop_blob_refs(db, in.conversation_id, target->seq(), in.timestamp_ms);
     insert_mentions(db, *target);
   } else if (op == v1::REVOKE) {
     v1::Message revoked;  // the timeline fields stay, the content goes
@@ -294,6 +293,7 @@ Result<AppendResult> SqliteStore::apply_operation(Db& db, NewMessage& in, const 
     *target = std::move(revoked);
     db.stmt("DELETE FROM reactions WHERE conv_id = ? AND seq = ?").bind(in.conversation_id, target->seq()).exec();
     db.stmt("DELETE FROM mentions WHERE conv_id = ? AND seq = ?").bind(in.conversation_id, target->seq()).exec();
+    drop_blob_refs(db, in.conversation_id, target->seq(), in.timestamp_ms);  // the blob's grace period starts
   } else {  // REACTION
     const std::string& emoji = in.content.reaction();
     record.set_reaction(emoji);
