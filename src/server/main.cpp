@@ -110,8 +110,8 @@ int main(int argc, char** argv) {
 
   server.stop();
   presence.stop();
-  media_service.reset();  // waits for processing in flight (which may still write to the store)
-  workers.stop();
+  workers.stop();          // runs what is queued, some of it media work, while the media service still exists
+  media_service.reset();   // then waits for processing in flight (which may still write to the store)
   store->flush();
   store.reset();
   spdlog::info("stopped cleanly");

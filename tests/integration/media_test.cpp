@@ -385,8 +385,11 @@ TEST_F(MediaTest, BadInputGetsClearErrors) {
     if (!e.is_regular_file()) continue;
     EXPECT_NE(e.path().parent_path().filename(), "tmp") << "left in tmp: " << e.path();
   }
-  // The server still works.
+  // The server still works, and counted the refusals.
   EXPECT_EQ(upload(alice_, png).status, 201);
+  auto metrics = http_call(port(), "GET", "/metrics", {}).body;
+  EXPECT_NE(metrics.find("parley_media_uploads_refused_total 5"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("parley_media_blobs_stored_total 1"), std::string::npos);
 }
 
 class MediaGcTest : public MediaTest {

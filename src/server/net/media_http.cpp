@@ -99,6 +99,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     authorization_ = std::string(req[http::field::authorization]);
     body_pending_ = !parser_.is_done();
     keep_alive_ = req.keep_alive();
+    expect_continue_ = beast::iequals(req[http::field::expect], "100-continue");
 
     constexpr std::string_view kUploads = "/v1/media/uploads", kBlobs = "/v1/media/blobs";
     if (path_ == "/v1/admin/media/gc") return admin_gc();
@@ -196,6 +197,12 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
         next();
       });
     });
+  }
+
+  void count_outcome(const Result<v1::BlobInfo>& blob) {
+    if (blob) context_.metrics.media_blobs_stored.fetch_add(1, std::memory_order_relaxed);
+    else if (blob.error().code == v1::INVALID_ARGUMENT || blob.error().code == v1::TOO_LARGE)
+      context_.metrics.media_uploads_refused.fetch_add(1, std::memory_order_relaxed);
   }
 
   // ---- tus uploads ----
@@ -348,6 +355,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
       // The last chunk: the reply waits for processing, so the client learns the blob id (or why not).
       self->media_.finish_upload(self->upload_id_, self->user_, [self, offset](Result<v1::BlobInfo> blob) {
         self->on_thread([self, offset, blob = std::move(blob)] {
+          self->count_outcome(blob);
           if (!blob) return self->error(blob.error().code, blob.error().message);
           auto res = self->response(204);
           res->set("Upload-Offset", std::to_string(offset));
@@ -384,6 +392,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
             self->stream_.expires_after(kProcessingTimeout);
             self->media_.ingest(self->user_, file, claimed, [self](Result<v1::BlobInfo> blob) {
               self->on_thread([self, blob = std::move(blob)] {
+                self->count_outcome(blob);
                 if (!blob) return self->error(blob.error().code, blob.error().message);
                 self->json(201, *blob);
               });
@@ -399,7 +408,15 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     body_done_ = std::move(done);
     parser_.body_limit(boost::none);
     chunk_.resize(kChunkBuffer);
-    read_chunk();
+    if (!expect_continue_) return read_chunk();
+    // The client waits for this before it sends the body (curl does for bodies over 1 MiB): say yes now that
+    // the request passed its checks.
+    auto go_on = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+    stream_.expires_after(kBodyTimeout);
+    http::async_write(stream_, *go_on, [self = shared_from_this(), go_on](beast::error_code ec, size_t) {
+      if (ec) return self->finish_body(false);
+      self->read_chunk();
+    });
   }
 
   void read_chunk() {
@@ -416,6 +433,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     size_t got = chunk_.size() - parser_.get().body().size;
     if (got > 0) {
       received_ += got;
+      context_.metrics.media_upload_bytes.fetch_add(got, std::memory_order_relaxed);
       if (received_ > body_limit_) {
         body_pending_ = true;
         finish_body_error(v1::TOO_LARGE, "the body is larger than allowed");
@@ -531,6 +549,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     common(*res);
     if (status == 206) res->set(http::field::content_range, content_range(first, length, size));
     res->body() = BlobBody::value_type{reader, first, length};
+    context_.metrics.media_download_bytes.fetch_add(length, std::memory_order_relaxed);
     res->keep_alive(keep_alive_ && !context_.stopping);
     res->prepare_payload();
     stream_.expires_never();
@@ -588,6 +607,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
   http::verb method_ = http::verb::unknown;
   bool body_pending_ = false;
   bool keep_alive_ = true;
+  bool expect_continue_ = false;
   int fd_ = -1;
   fs::path staged_;
   std::vector<char> chunk_;
