@@ -189,6 +189,10 @@ TEST_F(MediaTest, ResumableUploadSurvivesAnInterruptionAndMakesThumbnails) {
   EXPECT_EQ(info.thumbnails(0).width(), 320u);
   EXPECT_EQ(info.thumbnails(0).height(), 240u);
   EXPECT_EQ(info.thumbnails(0).mime_type(), "image/webp");
+  auto whole = get("/v1/media/blobs/" + blob_id, alice_);
+  EXPECT_EQ(whole.status, 200);
+  EXPECT_EQ(whole.header("content-type"), "image/png");
+  EXPECT_EQ(whole.body.size(), info.size_bytes()) << "streamed in many pieces";
   auto thumb = get("/v1/media/blobs/" + info.thumbnails(0).blob_id(), alice_);
   EXPECT_EQ(thumb.status, 200);
   EXPECT_EQ(thumb.header("content-type"), "image/webp");
@@ -290,6 +294,10 @@ TEST_F(MediaTest, RangesEtagsAndCaching) {
   auto past = get(target, alice_, {{"Range", "bytes=" + std::to_string(bytes.size()) + "-"}});
   EXPECT_EQ(past.status, 416);
   EXPECT_EQ(past.header("content-range"), "bytes */" + std::to_string(bytes.size()));
+  auto head = http_call(port(), "HEAD", target, {{"Authorization", "Bearer " + alice_}});
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.header("content-length"), std::to_string(bytes.size()));
+  EXPECT_TRUE(head.body.empty());
   auto cached = get(target, alice_, {{"If-None-Match", etag}});
   EXPECT_EQ(cached.status, 304);
   EXPECT_TRUE(cached.body.empty());

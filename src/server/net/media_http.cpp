@@ -552,9 +552,19 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     context_.metrics.media_download_bytes.fetch_add(length, std::memory_order_relaxed);
     res->keep_alive(keep_alive_ && !context_.stopping);
     res->prepare_payload();
-    stream_.expires_never();
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
-      if (ec || !res->keep_alive()) return self->close();
+    auto sr = std::make_shared<http::response_serializer<BlobBody>>(*res);
+    write_blob(res, sr);
+  }
+
+  // Streams the body a piece at a time, each with its own timeout: a large download may take long, a stalled
+  // reader may not.
+  void write_blob(std::shared_ptr<http::response<BlobBody>> res,
+                  std::shared_ptr<http::response_serializer<BlobBody>> sr) {
+    stream_.expires_after(kBodyTimeout);
+    http::async_write_some(stream_, *sr, [self = shared_from_this(), res, sr](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      if (!sr->is_done()) return self->write_blob(res, sr);
+      if (!res->keep_alive()) return self->close();
       serve_http(std::move(self->stream_), std::move(self->buffer_), self->context_);
     });
   }
