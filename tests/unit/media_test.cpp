@@ -81,6 +81,7 @@ TEST(MediaFields, FileNamesAreMadeSafe) {
   EXPECT_EQ(safe_file_name("C:\\Windows\\evil.exe"), "evil.exe");
   EXPECT_EQ(safe_file_name("..."), "file");
   EXPECT_EQ(safe_file_name(".bashrc"), "bashrc");
+  EXPECT_EQ(safe_file_name("\x8b..x"), "x") << "an invalid byte dropped must not uncover leading dots (found by the fuzzer)";
   EXPECT_EQ(safe_file_name("a\"b\r\nc.txt"), "abc.txt");
   EXPECT_EQ(safe_file_name("photo été.jpg"), "photo été.jpg");
   EXPECT_EQ(safe_file_name(std::string(300, 'x')).size(), 200u);

@@ -99,34 +99,33 @@ std::optional<std::map<std::string, std::string>> parse_upload_metadata(std::str
 std::string safe_file_name(std::string_view name) {
   auto slash = name.find_last_of("/\\");
   if (slash != std::string_view::npos) name = name.substr(slash + 1);
+  // Valid UTF-8 only (invalid bytes dropped), without control characters and characters that mean something
+  // to shells, file systems or the Content-Disposition header.
   std::string out;
-  for (char c : name) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f || c == '"' || c == '\\' || c == '/' || c == ':' || c == '*' || c == '?' ||
-        c == '<' || c == '>' || c == '|') {
+  for (size_t i = 0; i < name.size();) {
+    auto c = static_cast<unsigned char>(name[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && i + len <= name.size();
+    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(name[i + k]) & 0xC0) == 0x80;
+    if (!ok) {
+      ++i;
       continue;
     }
-    out.push_back(c);
+    bool drop = len == 1 && (c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '/' || c == ':' ||
+                             c == '*' || c == '?' || c == '<' || c == '>' || c == '|');
+    if (!drop) out.append(name.substr(i, len));
+    i += len;
   }
-  size_t dots = 0;
-  while (dots < out.size() && (out[dots] == '.' || out[dots] == ' ')) ++dots;
-  out.erase(0, dots);
+  // No hidden files and no "..": leading dots and spaces go, after everything else was dropped.
+  size_t lead = 0;
+  while (lead < out.size() && (out[lead] == '.' || out[lead] == ' ')) ++lead;
+  out.erase(0, lead);
   if (out.size() > 200) {
     size_t cut = 200;
     while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
     out.resize(cut);
   }
-  // Drop a trailing incomplete or invalid UTF-8 sequence (and any invalid byte) by keeping only valid ones.
-  std::string valid;
-  for (size_t i = 0; i < out.size();) {
-    auto c = static_cast<unsigned char>(out[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = len > 0 && i + len <= out.size();
-    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(out[i + k]) & 0xC0) == 0x80;
-    if (ok) valid.append(out, i, len);
-    i += ok ? len : 1;
-  }
-  return valid.empty() ? "file" : valid;
+  return out.empty() ? "file" : out;
 }
 
 std::string url_encode(std::string_view s) {

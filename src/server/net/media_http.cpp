@@ -28,11 +28,11 @@ namespace fs = std::filesystem;
 using media::MediaService;
 
 constexpr std::string_view kTusVersion = "1.0.0";
-constexpr size_t kChunkBuffer = 64 * 1024;
+constexpr size_t kChunkBuffer = 256 * 1024;  // per connection: the body piece read or written at a time
 constexpr auto kBodyTimeout = std::chrono::seconds(30);
 constexpr auto kProcessingTimeout = std::chrono::seconds(300);
 
-// A response body streamed from a BlobReader: `length` bytes from `first`, read 64 KiB at a time.
+// A response body streamed from a BlobReader: `length` bytes from `first`, read 256 KiB at a time.
 struct BlobBody {
   struct value_type {
     std::shared_ptr<media::BlobReader> reader;
