@@ -239,6 +239,9 @@ class Client {
   std::string session_token() const;
   void send_media(std::string conversation_id, int kind, std::string blob_id, std::string mime_type,
                   std::string file_name, std::string caption, Done<std::string> done);
+  // A short-lived signed download URL (a path on the server, for <img src> or any HTTP client) for a blob or
+  // thumbnail ("<id>.t320") this user may read: {"url", "expires_at_ms", "blob": {…}}. NOT_FOUND otherwise.
+  void blob_url(std::string blob_id, std::string file_name, Done<std::string> done);
   // Sends a kFailed message again (back to kSending).
   ClientResult<void> resend(const std::string& client_msg_id);
   // Removes an unsent message (kFailed, or kSending not yet handed to the server). Fails with

@@ -30,6 +30,10 @@ int parley_client_send_media(parley_client* client, const char* conversation_id,
                              const char* mime_type, const char* file_name, const char* caption,
                              parley_done_fn done, void* user_data);
 
+/* A signed download URL for a blob or thumbnail the user may read; done gets {"url", "expires_at_ms", "blob"}. */
+int parley_client_blob_url(parley_client* client, const char* blob_id, const char* file_name, parley_done_fn done,
+                           void* user_data);
+
 #ifdef __cplusplus
 }
 #endif

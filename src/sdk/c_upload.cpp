@@ -95,24 +95,42 @@ extern "C" int parley_client_session_token(parley_client* client, parley_string*
   }
 }
 
+namespace {
+
+parley::Done<std::string> c_done(parley_done_fn done, void* user_data) {
+  return [done, user_data](parley::ClientResult<std::string> r) {
+    if (!done) return;
+    if (!r) {
+      json::object o;
+      o["code"] = r.error().code;
+      o["message"] = r.error().message;
+      std::string j = json::serialize(o);
+      return done(user_data, r.error().code, j.data(), j.size());
+    }
+    done(user_data, PARLEY_OK, r->data(), r->size());
+  };
+}
+
+}  // namespace
+
+extern "C" int parley_client_blob_url(parley_client* client, const char* blob_id, const char* file_name,
+                                      parley_done_fn done, void* user_data) {
+  if (!client || !client->client || !blob_id) return PARLEY_ERR_BAD_ARGUMENT;
+  try {
+    client->client->blob_url(text_of(blob_id), text_of(file_name), c_done(done, user_data));
+    return PARLEY_OK;
+  } catch (...) {
+    return PARLEY_ERR_STOPPED;
+  }
+}
+
 extern "C" int parley_client_send_media(parley_client* client, const char* conversation_id, int kind,
                                         const char* blob_id, const char* mime_type, const char* file_name,
                                         const char* caption, parley_done_fn done, void* user_data) {
   if (!client || !client->client || !conversation_id || !blob_id) return PARLEY_ERR_BAD_ARGUMENT;
   try {
     client->client->send_media(text_of(conversation_id), kind, text_of(blob_id), text_of(mime_type),
-                               text_of(file_name), text_of(caption),
-                               [done, user_data](parley::ClientResult<std::string> r) {
-                                 if (!done) return;
-                                 if (!r) {
-                                   json::object o;
-                                   o["code"] = r.error().code;
-                                   o["message"] = r.error().message;
-                                   std::string j = json::serialize(o);
-                                   return done(user_data, r.error().code, j.data(), j.size());
-                                 }
-                                 done(user_data, PARLEY_OK, r->data(), r->size());
-                               });
+                               text_of(file_name), text_of(caption), c_done(done, user_data));
     return PARLEY_OK;
   } catch (...) {
     return PARLEY_ERR_STOPPED;

@@ -25,4 +25,11 @@ void Client::send_media(std::string conversation_id, int kind, std::string blob_
   post_call(std::move(frame), std::move(done));
 }
 
+void Client::blob_url(std::string blob_id, std::string file_name, Done<std::string> done) {
+  v1::ClientFrame frame;
+  frame.mutable_get_blob_url()->set_blob_id(std::move(blob_id));
+  frame.mutable_get_blob_url()->set_file_name(std::move(file_name));
+  post_call(std::move(frame), std::move(done));
+}
+
 }  // namespace parley

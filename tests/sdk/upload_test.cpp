@@ -7,8 +7,12 @@
 #include <fstream>
 #include <vector>
 
+#include <future>
+
+#include "http_client.h"
 #include "parley/parley_upload.h"
 #include "parley/upload.h"
+#include "sdk_test_support.h"
 #include "server_process.h"
 
 namespace parley::testing {
@@ -130,6 +134,59 @@ TEST_F(UploadTest, CApiUploadsWithProgress) {
   EXPECT_EQ(status, 1) << "UNAUTHENTICATED";
   parley_string_free(&blob);
   parley_string_free(&error);
+}
+
+template <typename T, typename Call>
+ClientResult<T> await_result(Call call) {
+  auto done = std::make_shared<std::promise<ClientResult<T>>>();
+  auto result = done->get_future();
+  call([done](ClientResult<T> r) { done->set_value(std::move(r)); });
+  if (result.wait_for(20s) != std::future_status::ready) return std::unexpected(ClientError{kErrorTimeout, "no answer"});
+  return result.get();
+}
+
+// The whole path through a Client: its token uploads, send_media sends, the other side's client stores the
+// image message and gets a signed URL that a plain HTTP GET can use.
+TEST_F(UploadTest, ClientSendsTheBlobAndTheRecipientGetsASignedUrl) {
+  TempDir dir;
+  Recorder alice_events, bob_events;
+  auto alice = make_client(fast_options(server_.port(), dir.file("alice.db"), "phone"), alice_events);
+  auto bob = make_client(fast_options(server_.port(), dir.file("bob.db"), "phone"), bob_events);
+  ASSERT_TRUE(alice && bob);
+  ASSERT_TRUE(await_result<SessionSummary>([&](auto d) { alice->use_token(admin_user_token(server_.port(), "alice", "phone"), d); }));
+  ASSERT_TRUE(await_result<SessionSummary>([&](auto d) { bob->use_token(admin_user_token(server_.port(), "bob", "phone"), d); }));
+  ASSERT_TRUE(alice_events.wait_state(ConnectionState::kConnected));
+  ASSERT_TRUE(bob_events.wait_state(ConnectionState::kConnected));
+
+  UploadOptions o = options(1 << 20);
+  o.token = alice->session_token();
+  ASSERT_FALSE(o.token.empty());
+  auto blob = upload_file(image("sent.png", 120, 80), o);
+  ASSERT_TRUE(blob) << blob.error().message;
+  auto ack = await_result<std::string>([&](auto d) {
+    alice->send_media("d:alice:bob", 0, blob->blob_id, blob->mime_type, "sent.png", "caption", d);
+  });
+  ASSERT_TRUE(ack) << ack.error().message;
+  EXPECT_NE(ack->find("\"seq\""), std::string::npos) << *ack;
+  ASSERT_TRUE(bob_events.wait([&] {
+    for (const auto& m : bob_events.messages)
+      if (m.conversation_id == "d:alice:bob" && m.json.find(blob->blob_id) != std::string::npos) return true;
+    return false;
+  })) << "bob's client stores the image message";
+
+  auto url = await_result<std::string>([&](auto d) { bob->blob_url(blob->blob_id, "sent.png", d); });
+  ASSERT_TRUE(url) << url.error().message;
+  auto at = url->find("/v1/media/blobs/");
+  ASSERT_NE(at, std::string::npos) << *url;
+  std::string path = url->substr(at, url->find('"', at) - at);
+  for (size_t amp; (amp = path.find("\\u0026")) != std::string::npos;) path.replace(amp, 6, "&");  // JSON may escape &
+  auto fetched = http_call(server_.port(), "GET", path, {});
+  EXPECT_EQ(fetched.status, 200) << path;
+  EXPECT_EQ(fetched.body.size(), blob->size_bytes);
+
+  auto missing = await_result<std::string>([&](auto d) { bob->blob_url(std::string(64, '0'), "", d); });
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, 4) << "NOT_FOUND";
 }
 
 }  // namespace
