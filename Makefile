@@ -2,7 +2,7 @@
 BUILD_DIR := build
 PARLEYD   := $(BUILD_DIR)/src/server/parleyd
 
-.PHONY: all deps configure build web run test chaos bench bench-peers bench-peers-smoke bench-connections bench-sync bench-mixed bench-fanout-10k bench-report fuzz clean
+.PHONY: all deps configure build web run test chaos bench bench-peers bench-peers-smoke bench-connections bench-sync bench-mixed bench-fanout-10k bench-report bench-media fuzz clean
 
 all: build
 
@@ -65,6 +65,10 @@ bench-mixed: build
 bench-fanout-10k: configure
 	TARGETS=parley SCENARIOS=fanout-10000 bench/run-peers
 
+# Media: upload and download throughput, image processing rate (bench/results/media-*.md).
+bench-media: configure
+	bench/run-media
+
 # Regenerates bench/report.md and its plots from the newest files in bench/results/.
 bench-report:
 	@scripts/install-deps bench-peers
@@ -79,8 +83,8 @@ fuzz:
 	@scripts/install-deps fuzz
 	CC=clang-16 CXX=clang++-16 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_FUZZ=ON \
 	  -DCMAKE_CXX_FLAGS="$(FUZZ_CXXFLAGS)"
-	cmake --build build-fuzz -j2 --target codec_fuzzer message_rules_fuzzer
-	for t in codec message_rules; do \
+	cmake --build build-fuzz -j2 --target codec_fuzzer message_rules_fuzzer media_fields_fuzzer
+	for t in codec message_rules media_fields; do \
 	  mkdir -p build-fuzz/corpus/$$t && \
 	  build-fuzz/fuzz/$${t}_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus/$$t fuzz/corpus/$$t \
 	  || exit 1; \

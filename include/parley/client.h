@@ -271,6 +271,16 @@ class Client {
   // when connected, in order per conversation, retried with the same client_msg_id until acknowledged.
   // Returns the client_msg_id. `conversation_id` is "d:<a>:<b>" or "g:…"; see direct_conversation_id().
   ClientResult<std::string> send_text(const std::string& conversation_id, const std::string& text);
+  // Media (parley/upload.h, src/sdk/client_media.cpp). The session token, for parley::upload_file (empty when
+  // logged out); and a message naming an uploaded blob: kind 3 image, 4 audio, 5 video, 6 file (0: from
+  // mime_type). It goes to the server at once (kErrorOffline when not connected), not through the outbox;
+  // `done` gets the ack as JSON ({"conversation_id", "seq", "server_msg_id", "timestamp_ms"}).
+  std::string session_token() const;
+  void send_media(std::string conversation_id, int kind, std::string blob_id, std::string mime_type,
+                  std::string file_name, std::string caption, Done<std::string> done);
+  // A short-lived signed download URL (a path on the server, for <img src> or any HTTP client) for a blob or
+  // thumbnail ("<id>.t320") this user may read: {"url", "expires_at_ms", "blob": {…}}. NOT_FOUND otherwise.
+  void blob_url(std::string blob_id, std::string file_name, Done<std::string> done);
   // Sends a kFailed message again (back to kSending).
   ClientResult<void> resend(const std::string& client_msg_id);
   // Removes an unsent message (kFailed, or kSending not yet handed to the server). Fails with

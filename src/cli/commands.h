@@ -27,6 +27,7 @@ int cmd_login(Context& ctx, const std::string& user, const std::string& password
 int cmd_logout(Context& ctx);
 int cmd_whoami(Context& ctx);
 int cmd_send(Context& ctx, const std::string& to, const std::string& text);
+int cmd_send_file(Context& ctx, const std::string& to, const std::string& path, const std::string& caption);  // send_file.cpp
 int cmd_chat(Context& ctx, const std::string& to);
 int cmd_conversations(Context& ctx);
 int cmd_history(Context& ctx, const std::string& to, uint32_t limit, uint64_t before_seq);

@@ -60,7 +60,9 @@ int main(int argc, char** argv) {
   auto* whoami = app.add_subcommand("whoami", "show the account, server and data directory in use");
   auto* send = app.add_subcommand("send", "send a message and wait until the server has it");
   send->add_option("to", to, "a user id (direct chat) or a conversation id (d:… / g:…)")->required();
-  send->add_option("text", words, "the message")->required();
+  std::string send_file;
+  send->add_option("text", words, "the message (with --file: an optional caption)");
+  send->add_option("--file", send_file, "upload this file and send it as an image, audio, video or file message");
   auto* chat = app.add_subcommand("chat", "interactive chat: incoming messages appear while you type");
   chat->add_option("with", to, "a user id or a conversation id")->required();
   auto* convs = app.add_subcommand("conversations", "list conversations, newest first, with unread counts");
@@ -122,6 +124,10 @@ int main(int argc, char** argv) {
     int code = app.exit(e);  // prints the help or the usage error
     return code == 0 ? 0 : 2;
   }
+  if (*send && send_file.empty() && words.empty()) {
+    std::cerr << "text is required (or --file PATH)\nRun with --help for more information.\n";
+    return 2;
+  }
 
   Output out(json);
   try {
@@ -143,6 +149,7 @@ int main(int argc, char** argv) {
     if (chosen) return chosen(ctx);
     if (*logout) return cmd_logout(ctx);
     if (*whoami) return cmd_whoami(ctx);
+    if (*send && !send_file.empty()) return cmd_send_file(ctx, to, send_file, join(words));
     if (*send) return cmd_send(ctx, to, join(words));
     if (*chat) return cmd_chat(ctx, to);
     if (*convs) return cmd_conversations(ctx);

@@ -133,6 +133,10 @@ ConnectionState Client::state() const { return impl_->core->state(); }
 
 std::string Client::user_id() const { return impl_->core->user_id(); }
 
+std::string Client::session_token() const {
+  return impl_->call([&] { return impl_->core->session_token(); });
+}
+
 void Client::network_changed() {
   impl_->post([core = impl_->core.get()] { core->network_changed(); });
 }

@@ -91,6 +91,7 @@ class ClientCore {
   // Readable from any thread.
   ConnectionState state() const { return state_.load(); }
   std::string user_id() const;
+  const std::string& session_token() const { return token_; }  // client thread
 
  private:
   // --- connection (core_connection.cpp) ---

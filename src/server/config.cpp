@@ -125,6 +125,28 @@ const std::vector<OptionSpec>& option_specs() {
              &Config::login_failures_per_address_before_backoff),
       number("max_connections_per_address", "WebSocket connections open at once from one IP address (0: no limit)",
              &Config::max_connections_per_address),
+      number("media_max_file_bytes", "largest upload", &Config::media_max_file_bytes),
+      number("media_max_oneshot_bytes", "largest one-shot upload (POST /v1/media/blobs)",
+             &Config::media_max_oneshot_bytes),
+      number("media_quota_bytes", "bytes of blobs (and uploads in progress) per user", &Config::media_quota_bytes),
+      number("media_max_pending_uploads", "resumable uploads in progress per user",
+             &Config::media_max_pending_uploads),
+      number("media_max_chunk_bytes", "largest PATCH body of a resumable upload", &Config::media_max_chunk_bytes),
+      text("media_allowed_types", "detected content types accepted (comma-separated prefixes; * for all)",
+           &Config::media_allowed_types),
+      text("media_thumbnail_sizes", "thumbnail sizes (longest side, pixels; comma-separated)",
+           &Config::media_thumbnail_sizes),
+      text("media_thumbnail_format", "webp | jpeg", &Config::media_thumbnail_format),
+      number("media_max_pixels", "images and video frames with more pixels are refused", &Config::media_max_pixels),
+      boolean("media_strip_metadata", "re-encode images without EXIF/GPS/XMP metadata", &Config::media_strip_metadata),
+      number("media_workers", "media processing threads", &Config::media_workers),
+      number("media_max_queued_jobs", "media processing jobs waiting at most", &Config::media_max_queued_jobs),
+      number("media_upload_expiry_seconds", "unfinished uploads are dropped after this",
+             &Config::media_upload_expiry_seconds),
+      number("media_gc_grace_seconds", "unreferenced blobs are deleted after this", &Config::media_gc_grace_seconds),
+      number("media_gc_interval_seconds", "how often blob garbage collection runs (0: never by itself)",
+             &Config::media_gc_interval_seconds),
+      number("media_url_ttl_seconds", "lifetime of signed download URLs", &Config::media_url_ttl_seconds),
       text("log_format", "text | json", &Config::log_format),
       text("log_level", "trace | debug | info | warn | error | critical | off", &Config::log_level),
       text("port_file", "write the bound port to this file once listening", &Config::port_file),
@@ -162,6 +184,14 @@ void validate(const Config& c) {
         "max_group_members, max_pending_hashes and max_text_bytes must be at least 1");
   }
   if (c.max_queued_bytes < c.max_frame_bytes) throw std::runtime_error("max_queued_bytes must be >= max_frame_bytes");
+  if (c.media_workers == 0 || c.media_max_queued_jobs == 0 || c.media_max_chunk_bytes == 0 ||
+      c.media_max_file_bytes == 0) {
+    throw std::runtime_error("media_workers, media_max_queued_jobs, media_max_chunk_bytes and media_max_file_bytes "
+                             "must be at least 1");
+  }
+  if (c.media_thumbnail_format != "webp" && c.media_thumbnail_format != "jpeg") {
+    throw std::runtime_error("media_thumbnail_format must be webp or jpeg");
+  }
   if (c.log_format != "text" && c.log_format != "json") throw std::runtime_error("log_format must be text or json");
   // spdlog reads a name it does not know as "off", so a typo would silently turn logging off.
   static constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};

@@ -49,6 +49,25 @@ struct Config {
   uint32_t login_failures_before_backoff = 5;  // per account, then 1 s, 2 s, 4 s ... up to 15 min
   uint32_t login_failures_per_address_before_backoff = 50;
   uint32_t max_connections_per_address = 10000;  // WebSocket connections from one IP address
+  // Media (issue 6): uploads, processing, downloads, garbage collection. See docs/operations.md.
+  uint64_t media_max_file_bytes = 100ull * 1024 * 1024;  // one upload
+  uint64_t media_max_oneshot_bytes = 8ull * 1024 * 1024; // POST /v1/media/blobs (larger: resumable uploads)
+  uint64_t media_quota_bytes = 2ull * 1024 * 1024 * 1024; // per user: blobs uploaded plus uploads in progress
+  uint32_t media_max_pending_uploads = 8;                 // resumable uploads in progress per user
+  uint32_t media_max_chunk_bytes = 16 * 1024 * 1024;      // one PATCH body
+  std::string media_allowed_types =                       // detected type prefixes; "*" allows everything
+      "image/,video/,audio/,text/plain,application/pdf,application/zip,application/gzip,application/json,"
+      "application/octet-stream";
+  std::string media_thumbnail_sizes = "320";              // longest side in pixels, comma-separated
+  std::string media_thumbnail_format = "webp";            // webp | jpeg
+  uint64_t media_max_pixels = 50'000'000;                 // images and video frames larger than this are refused
+  bool media_strip_metadata = true;                       // re-encode images without EXIF/GPS/XMP
+  uint32_t media_workers = 1;                             // processing threads
+  uint32_t media_max_queued_jobs = 16;                    // processing jobs waiting; more get UNAVAILABLE
+  uint32_t media_upload_expiry_seconds = 24 * 3600;       // an unfinished upload is dropped after this
+  uint32_t media_gc_grace_seconds = 24 * 3600;            // unreferenced blobs are kept this long
+  uint32_t media_gc_interval_seconds = 3600;              // how often GC runs (0: only via the admin endpoint)
+  uint32_t media_url_ttl_seconds = 600;                   // lifetime of signed download URLs
   std::string log_format = "text";        // text | json
   std::string log_level = "info";         // trace | debug | info | warn | error | critical | off
   std::string port_file;                  // when set, the bound port is written here once listening

@@ -14,6 +14,7 @@
 #include "server/bus/bus.h"
 #include "server/config.h"
 #include "server/logging.h"
+#include "server/media/media_service.h"
 #include "server/metrics.h"
 #include "server/net/server.h"
 #include "server/store/sqlite/sqlite_store.h"
@@ -65,6 +66,23 @@ int main(int argc, char** argv) {
   WorkerPool workers(std::max(1, config.worker_threads), 10000);
   PresenceHub presence(clock, config.presence_grace_ms);
   Services services{config, *store, bus, clock, metrics, workers, presence};
+  if (!media::init_processing(argv[0])) {
+    spdlog::error("libvips failed to start");
+    return 1;
+  }
+  std::unique_ptr<media::MediaService> media_service;
+  try {
+    auto created = media::MediaService::create(config, *store, clock, workers);
+    if (!created) {
+      spdlog::error("media: {}", created.error().message);
+      return 1;
+    }
+    media_service = std::move(*created);
+  } catch (const std::exception& e) {
+    spdlog::error("media: {}", e.what());
+    return 1;
+  }
+  services.media = media_service.get();
   Api api(services);
   AdminApi admin(services);
   Server server(config, api, admin, metrics);
@@ -92,7 +110,8 @@ int main(int argc, char** argv) {
 
   server.stop();
   presence.stop();
-  workers.stop();
+  workers.stop();          // runs what is queued, some of it media work, while the media service still exists
+  media_service.reset();   // then waits for processing in flight (which may still write to the store)
   store->flush();
   store.reset();
   spdlog::info("stopped cleanly");

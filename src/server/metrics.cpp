@@ -49,6 +49,12 @@ std::string Metrics::render() const {
   counter(out, "parley_messages_stored_total", "Messages committed (acked).", messages_stored.load());
   counter(out, "parley_messages_delivered_total", "Message events queued to online devices.",
           messages_delivered.load());
+  counter(out, "parley_media_blobs_stored_total", "Uploads that became a blob (new or deduplicated).",
+          media_blobs_stored.load());
+  counter(out, "parley_media_upload_bytes_total", "Upload body bytes received.", media_upload_bytes.load());
+  counter(out, "parley_media_uploads_refused_total", "Uploads whose content processing refused.",
+          media_uploads_refused.load());
+  counter(out, "parley_media_download_bytes_total", "Blob bytes sent to clients.", media_download_bytes.load());
   counter(out, "parley_slow_consumers_closed_total", "Connections closed for not reading fast enough.",
           slow_consumers_closed.load());
   out += "# HELP parley_errors_total Errors returned to clients, by code.\n# TYPE parley_errors_total counter\n";

@@ -36,6 +36,10 @@ struct Metrics {
   std::atomic<uint64_t> messages_stored{0};
   std::atomic<uint64_t> messages_delivered{0};
   std::atomic<uint64_t> slow_consumers_closed{0};
+  std::atomic<uint64_t> media_blobs_stored{0};        // uploads that became a blob (new or deduplicated)
+  std::atomic<uint64_t> media_upload_bytes{0};        // upload body bytes received
+  std::atomic<uint64_t> media_uploads_refused{0};     // uploads whose processing refused the content
+  std::atomic<uint64_t> media_download_bytes{0};      // bytes of blobs queued to clients (ranges included)
   std::array<std::atomic<uint64_t>, 16> errors{};  // by ErrorCode
   Histogram store_batch_size{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}};
   Histogram store_commit_seconds{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5}};

@@ -197,6 +197,9 @@ std::vector<Row> rows() {
       {"list_members", "AAAPPPUU", [&](auto& f, auto& c) { conv(f.mutable_list_members(), c); }},
       {"search_groups", "AAAAAAUU", [](auto& f, auto&) { f.mutable_search_groups()->set_query("g"); }},
       {"search_messages", "AAAAAAUU", [](auto& f, auto&) { f.mutable_search_messages()->set_query("hello"); }},
+      // A blob nobody uploaded looks like one the caller may not read. Who may read a real blob (uploader,
+      // members of a conversation where it was sent, nobody else) is covered by media_test.cpp.
+      {"get_blob_url", "NNNNNNUU", [](auto& f, auto&) { f.mutable_get_blob_url()->set_blob_id(std::string(64, 'a')); }},
       // Last, because they change what o and the others may do to each other.
       {"block_user", "IAAAAAUU", [](auto& f, auto&) { f.mutable_block_user()->set_user_id("o"); }},
       {"unblock_user", "IAAAAAUU", [](auto& f, auto&) { f.mutable_unblock_user()->set_user_id("o"); }},

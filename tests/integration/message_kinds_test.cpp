@@ -1,5 +1,12 @@
 // Message kinds, mentions, replies and forwards; edits, revokes, reactions; deletion for me.
 #include "helpers.h"
+#include "http_client.h"
+#include "parley/v1/media.pb.h"
+#include "protocol/codec.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 namespace parley::testing {
 namespace {
@@ -39,20 +46,33 @@ TEST(MessageKinds, RichKindsArriveAsSentAndUnknownKindsPassThrough) {
   auto alice = connect_as(server, "alice", "a");
   auto bob = connect_as(server, "bob", "b", Encoding::kJson);
 
+  // A media message names a blob its sender uploaded; the server fills in what the blob is.
+  std::string png_path = ::testing::TempDir() + "message-kinds-view.png";
+  ASSERT_EQ(std::system(("vips black " + png_path + " 640 480 >/dev/null 2>&1").c_str()), 0);
+  std::ifstream in(png_path, std::ios::binary);
+  std::string png((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto uploaded = http_call(server.port(), "POST", "/v1/media/blobs",
+                            {{"Authorization", "Bearer " + admin_user_token(server.port(), "alice", "http")}}, png);
+  ASSERT_EQ(uploaded.status, 201) << uploaded.body;
+  v1::BlobInfo blob;
+  ASSERT_TRUE(protocol::parse_json(uploaded.body, blob));
+
   v1::Message image;
   image.set_kind(v1::IMAGE);
   image.set_text("the view");
-  image.mutable_media()->set_blob_id("blob-1");
-  image.mutable_media()->set_mime_type("image/jpeg");
-  image.mutable_media()->set_width(640);
-  image.mutable_media()->set_height(480);
-  image.mutable_media()->set_file_name("view.jpg");
+  image.mutable_media()->set_blob_id(blob.blob_id());
+  image.mutable_media()->set_mime_type("image/jpeg");  // claims the server corrects
+  image.mutable_media()->set_width(1);
+  image.mutable_media()->set_file_name("view.png");
   send(*alice, "d:alice:bob", image, "img");
   auto got = bob->wait_message();
   ASSERT_TRUE(got);
   EXPECT_EQ(got->kind(), v1::IMAGE);
-  EXPECT_EQ(got->media().blob_id(), "blob-1");
+  EXPECT_EQ(got->media().blob_id(), blob.blob_id());
   EXPECT_EQ(got->media().width(), 640u);
+  EXPECT_EQ(got->media().height(), 480u);
+  EXPECT_EQ(got->media().mime_type(), "image/png");
+  EXPECT_EQ(got->media().file_name(), "view.png");
 
   v1::Message location;
   location.set_kind(v1::LOCATION);

@@ -72,6 +72,7 @@ void Api::handle(const std::shared_ptr<Connection>& conn, v1::ClientFrame& frame
     case F::kListJoinRequests: return handle_list_join_requests(r, me, frame.list_join_requests());
     case F::kSearchGroups: return handle_search_groups(r, me, frame.search_groups());
     case F::kSearchMessages: return handle_search_messages(r, me, frame.search_messages());
+    case F::kGetBlobUrl: return handle_get_blob_url(r, me, frame.get_blob_url());
     default: return r.error(v1::UNKNOWN_REQUEST, "unknown request type");
   }
 }

@@ -129,5 +129,6 @@ void handle_list_members(const Request& r, const Identity& me, const v1::ListMem
 void handle_list_join_requests(const Request& r, const Identity& me, const v1::ListJoinRequestsRequest& req);
 void handle_search_groups(const Request& r, const Identity& me, const v1::SearchGroupsRequest& req);
 void handle_search_messages(const Request& r, const Identity& me, const v1::SearchMessagesRequest& req);
+void handle_get_blob_url(const Request& r, const Identity& me, const v1::GetBlobUrlRequest& req);  // media_api.cpp
 
 }  // namespace parley::server

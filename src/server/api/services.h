@@ -12,6 +12,10 @@
 #include "server/api/worker_pool.h"
 #include "server/store/store.h"
 
+namespace parley::media {
+class MediaService;
+}
+
 namespace parley::server {
 
 struct Services {
@@ -24,6 +28,7 @@ struct Services {
   PresenceHub& presence;
   std::atomic<uint32_t> pending_hashes{0};
   AbuseLimits limits{config};
+  media::MediaService* media = nullptr;  // uploads, blobs and downloads (set by main)
 };
 
 }  // namespace parley::server

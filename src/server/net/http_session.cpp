@@ -7,6 +7,7 @@
 
 #include <optional>
 
+#include "server/net/media_http.h"
 #include "server/net/static_files.h"
 #include "server/net/ws_session.h"
 
@@ -29,16 +30,32 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(boost::asio::ip::tcp::socket&& socket, SessionContext& context)
       : stream_(std::move(socket)), context_(context) {}
+  HttpSession(beast::tcp_stream&& stream, beast::flat_buffer&& buffer, SessionContext& context)
+      : stream_(std::move(stream)), context_(context), buffer_(std::move(buffer)) {}
 
   void read_next() {
     parser_.emplace();
     parser_->header_limit(16 * 1024);
-    parser_->body_limit(kMaxBody);
+    parser_->body_limit(boost::none);  // media bodies have their own limits; the others get kMaxBody below
     stream_.expires_after(std::chrono::seconds(context_.config.handshake_timeout_seconds));
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
   }
 
  private:
+  // Media requests stream their bodies to disk (media_http.cpp); everything else reads its body here.
+  void on_header(beast::error_code ec, size_t) {
+    if (ec) return shutdown();
+    if (is_media_target(parser_->get().target())) {
+      return serve_media(std::move(stream_), std::move(buffer_), *parser_, context_);
+    }
+    if (auto length = parser_->content_length(); length && *length > kMaxBody) {
+      return reply(413, "text/plain", "request body too large\n", false);
+    }
+    parser_->body_limit(kMaxBody);
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+  }
+
   void on_read(beast::error_code ec, size_t) {
     if (ec == http::error::body_limit) return reply(413, "text/plain", "request body too large\n", false);
     if (ec) return shutdown();
@@ -120,6 +137,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 void serve_http(boost::asio::ip::tcp::socket socket, SessionContext& context) {
   std::make_shared<HttpSession>(std::move(socket), context)->read_next();
+}
+
+void serve_http(beast::tcp_stream stream, beast::flat_buffer buffer, SessionContext& context) {
+  std::make_shared<HttpSession>(std::move(stream), std::move(buffer), context)->read_next();
 }
 
 }  // namespace parley::server

@@ -21,6 +21,7 @@
 #include "parley/v1/common.pb.h"
 #include "parley/v1/events.pb.h"
 #include "parley/v1/groups.pb.h"
+#include "parley/v1/media.pb.h"
 #include "parley/v1/messaging.pb.h"
 #include "parley/v1/search.pb.h"
 #include "parley/v1/social.pb.h"
@@ -305,6 +306,21 @@ class Store {
                                Done<SettingsResult> done) = 0;
   virtual void change_group(GroupOp op, Done<MembershipChange> done) = 0;
   virtual void change_social(SocialOp op, Done<SocialResult> done) = 0;
+
+  // -- media blobs (the bytes live in the BlobStore; this is who uploaded them and where they were sent) --
+  virtual Result<v1::BlobInfo> get_blob(const std::string& blob_id) = 0;  // NOT_FOUND
+  // True when `user_id` uploaded the blob or can see a message that references it.
+  virtual Result<bool> may_read_blob(const std::string& blob_id, const std::string& user_id) = 0;
+  // Bytes of the distinct blobs `user_id` uploaded (their quota use).
+  virtual Result<uint64_t> blob_bytes_of(const std::string& user_id) = 0;
+  // Blobs no message references and nobody uploaded or unreferenced after `idle_before_ms`, at most `limit`.
+  virtual Result<std::vector<std::string>> collectable_blobs(int64_t idle_before_ms, uint32_t limit) = 0;
+  // Records a processed blob (kept as is when it exists) and that `uploader` uploaded it at `now_ms`.
+  virtual void put_blob(v1::BlobInfo info, std::string uploader, int64_t now_ms, Done<v1::BlobInfo> done) = 0;
+  // Deletes the records of those of `blob_ids` still collectable (checked again in the write transaction);
+  // returns the ids deleted, whose bytes the caller then removes.
+  virtual void delete_blobs(std::vector<std::string> blob_ids, int64_t idle_before_ms,
+                            Done<std::vector<std::string>> done) = 0;
 
   // Blocks until every write queued so far has completed (graceful shutdown, tests).
   virtual void flush() = 0;

@@ -225,6 +225,9 @@ Result<AppendResult> SqliteStore::apply_append(Db& db, NewMessage in) {
   m.set_timestamp_ms(in.timestamp_ms);
   m.set_client_msg_id(in.client_msg_id);
   if (auto ok = prepare_content(db, *member, conv->kind, m); !ok) return std::unexpected(ok.error());
+  if (!m.has_forwarded_from()) {
+    if (auto ok = attach_media(db, in.sender_id, m); !ok) return std::unexpected(ok.error());
+  }
   if (create_direct) {
     uint64_t v = next_version();
     db.stmt("INSERT INTO conversations (conv_id, kind, name, created_at, version) VALUES (?, ?, '', ?, ?)")
@@ -236,6 +239,7 @@ Result<AppendResult> SqliteStore::apply_append(Db& db, NewMessage in) {
   }
   insert_message(db, in.conversation_id, m);
   insert_mentions(db, m);
+  record_blob_refs(db, in.conversation_id, m);
   if (is_countable(m.kind())) {
     // The sender has read everything up to their own message.
     db.stmt("UPDATE members SET read_seq = ?1, delivered_seq = MAX(delivered_seq, ?1) WHERE conv_id = ?2 AND user_id = ?3")
@@ -289,6 +293,7 @@ Result<AppendResult> SqliteStore::apply_operation(Db& db, NewMessage& in, const 
     *target = std::move(revoked);
     db.stmt("DELETE FROM reactions WHERE conv_id = ? AND seq = ?").bind(in.conversation_id, target->seq()).exec();
     db.stmt("DELETE FROM mentions WHERE conv_id = ? AND seq = ?").bind(in.conversation_id, target->seq()).exec();
+    drop_blob_refs(db, in.conversation_id, target->seq(), in.timestamp_ms);  // the blob's grace period starts
   } else {  // REACTION
     const std::string& emoji = in.content.reaction();
     record.set_reaction(emoji);

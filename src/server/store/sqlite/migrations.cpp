@@ -177,6 +177,37 @@ CREATE VIRTUAL TABLE messages_fts USING fts5(
   text, scope, conv_id UNINDEXED, seq UNINDEXED, sender_id UNINDEXED, kind UNINDEXED, created_at UNINDEXED,
   tokenize = 'unicode61 remove_diacritics 2');
 )sql",
+
+    // 3: media blobs (issue 6). The bytes live in the BlobStore; these rows say what they are, who uploaded
+    // them and which messages reference them. touched_at: the last upload, or the last time a reference went
+    // away (revoke); garbage collection takes unreferenced blobs untouched for the grace period.
+    R"sql(
+CREATE TABLE blobs (
+  blob_id    TEXT PRIMARY KEY,
+  size       INTEGER NOT NULL,
+  mime_type  TEXT NOT NULL,
+  info       BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  touched_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX blobs_by_touched ON blobs (touched_at);
+
+CREATE TABLE blob_uploads (
+  blob_id     TEXT NOT NULL,
+  user_id     TEXT NOT NULL,
+  uploaded_at INTEGER NOT NULL,
+  PRIMARY KEY (blob_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX blob_uploads_by_user ON blob_uploads (user_id);
+
+CREATE TABLE blob_refs (
+  blob_id TEXT NOT NULL,
+  conv_id TEXT NOT NULL,
+  seq     INTEGER NOT NULL,
+  PRIMARY KEY (blob_id, conv_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX blob_refs_by_message ON blob_refs (conv_id, seq);
+)sql",
 };
 
 }  // namespace

@@ -99,6 +99,14 @@ class SqliteStore final : public Store {
   void change_social(SocialOp op, Done<SocialResult> done) override;
   void flush() override;
 
+  Result<v1::BlobInfo> get_blob(const std::string& blob_id) override;
+  Result<bool> may_read_blob(const std::string& blob_id, const std::string& user_id) override;
+  Result<uint64_t> blob_bytes_of(const std::string& user_id) override;
+  Result<std::vector<std::string>> collectable_blobs(int64_t idle_before_ms, uint32_t limit) override;
+  void put_blob(v1::BlobInfo info, std::string uploader, int64_t now_ms, Done<v1::BlobInfo> done) override;
+  void delete_blobs(std::vector<std::string> blob_ids, int64_t idle_before_ms,
+                    Done<std::vector<std::string>> done) override;
+
  private:
   // A queued write: `apply` runs inside the batch transaction and either succeeds or fails before it has
   // written anything (it checks first, then writes); a thrown SqliteError aborts the whole batch. `complete`
@@ -165,6 +173,11 @@ class SqliteStore final : public Store {
 
   // search.cpp: indexes messages stored before the search index existed (schema 1).
   void index_existing_messages();
+
+  // media.cpp: a new media message must name a blob its sender may read; its metadata comes from the blob.
+  Status attach_media(Db& db, const std::string& sender, v1::Message& content);
+  void record_blob_refs(Db& db, const std::string& conv, const v1::Message& m);
+  void drop_blob_refs(Db& db, const std::string& conv, uint64_t seq, int64_t now_ms);
 
   // social.cpp
   Result<SocialResult> apply_social(Db& db, const SocialOp& op);
