@@ -83,8 +83,8 @@ fuzz:
 	@scripts/install-deps fuzz
 	CC=clang-16 CXX=clang++-16 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_FUZZ=ON \
 	  -DCMAKE_CXX_FLAGS="$(FUZZ_CXXFLAGS)"
-	cmake --build build-fuzz -j2 --target codec_fuzzer message_rules_fuzzer media_fields_fuzzer
-	for t in codec message_rules media_fields; do \
+	cmake --build build-fuzz -j2 --target codec_fuzzer message_rules_fuzzer media_fields_fuzzer config_fuzzer
+	for t in codec message_rules media_fields config; do \
 	  mkdir -p build-fuzz/corpus/$$t && \
 	  build-fuzz/fuzz/$${t}_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus/$$t fuzz/corpus/$$t \
 	  || exit 1; \

@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -46,9 +49,28 @@ OptionSpec number(const char* key, const char* help, T Config::*field) {
           [=](const Config& c) { return std::to_string(c.*field); }};
 }
 
+// A TOML basic string: quotes, backslashes and control characters escaped, so that what render_config prints
+// reads back as the same value.
+std::string toml_string(const std::string& value) {
+  std::string out = "\"";
+  for (unsigned char ch : value) {
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += static_cast<char>(ch);
+    } else if (ch < 0x20 || ch == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", ch);
+      out += escaped;
+    } else {
+      out += static_cast<char>(ch);
+    }
+  }
+  return out + "\"";
+}
+
 OptionSpec text(const char* key, const char* help, std::string Config::*field, bool secret = false) {
   return {key, help, [=](Config& c, const std::string& v) { c.*field = v; },
-          [=](const Config& c) { return "\"" + c.*field + "\""; }, secret};
+          [=](const Config& c) { return toml_string(c.*field); }, secret};
 }
 
 OptionSpec boolean(const char* key, const char* help, bool Config::*field) {
@@ -217,6 +239,27 @@ uint16_t Config::listen_port() const {
   return parse_number<uint16_t>("listen", listen.substr(colon + 1));
 }
 
+void apply_config_file(std::string_view text, const std::string& name, Config& config) {
+  toml::table table;
+  try {
+    table = toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream out;
+    out << "config file " << name << ": " << e.description() << " at " << e.source().begin;
+    throw std::runtime_error(out.str());
+  }
+  for (const auto& [key, node] : table) {
+    auto it = std::find_if(option_specs().begin(), option_specs().end(),
+                           [&](const OptionSpec& s) { return key.str() == s.key; });
+    if (it == option_specs().end()) {
+      throw std::runtime_error("config file " + name + ": unknown option '" + std::string(key.str()) + "'");
+    }
+    it->set(config, toml_value_as_text(node, it->key));
+  }
+}
+
+void validate_config(const Config& config) { validate(config); }
+
 ConfigOutcome load_config(int argc, char** argv, Config& config) {
   CLI::App app{"parleyd: the Parley instant-messaging server"};
   std::string config_file;
@@ -240,22 +283,10 @@ ConfigOutcome load_config(int argc, char** argv, Config& config) {
   }
 
   if (!config_file.empty()) {
-    toml::table table;
-    try {
-      table = toml::parse_file(config_file);
-    } catch (const toml::parse_error& e) {
-      std::ostringstream out;
-      out << "config file " << config_file << ": " << e.description() << " at " << e.source().begin;
-      throw std::runtime_error(out.str());
-    }
-    for (const auto& [key, node] : table) {
-      auto it = std::find_if(option_specs().begin(), option_specs().end(),
-                             [&](const OptionSpec& s) { return key.str() == s.key; });
-      if (it == option_specs().end()) {
-        throw std::runtime_error("config file " + config_file + ": unknown option '" + std::string(key.str()) + "'");
-      }
-      it->set(config, toml_value_as_text(node, it->key));
-    }
+    std::ifstream in(config_file, std::ios::binary);
+    if (!in) throw std::runtime_error("config file " + config_file + ": cannot be read");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    apply_config_file(text, config_file, config);
   }
   for (const auto& spec : option_specs()) {
     if (const char* v = std::getenv(env_name(spec.key).c_str())) spec.set(config, v);

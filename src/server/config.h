@@ -82,6 +82,12 @@ enum class ConfigOutcome { kRun, kExit };
 // them; throws std::runtime_error with a readable message on a bad value.
 ConfigOutcome load_config(int argc, char** argv, Config& config);
 
+// Applies the options of a TOML config file's `text` (`name` is for messages); throws std::runtime_error with a
+// readable message on a syntax error, an unknown option or a bad value. load_config uses it for --config.
+void apply_config_file(std::string_view text, const std::string& name, Config& config);
+// Throws std::runtime_error when options contradict each other or are out of range.
+void validate_config(const Config& config);
+
 // The effective configuration as TOML (the admin secret redacted).
 std::string render_config(const Config& config);
 
