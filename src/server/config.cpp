@@ -82,6 +82,10 @@ const std::vector<OptionSpec>& option_specs() {
   static const std::vector<OptionSpec> specs = {
       text("listen", "HOST:PORT to serve WebSocket and HTTP on", &Config::listen),
       text("data_dir", "directory of the SQLite database", &Config::data_dir),
+      text("cors_origins",
+           "web origins (scheme://host[:port], comma-separated) whose pages may call the HTTP API and open "
+           "WebSockets; empty: only pages served by parleyd itself",
+           &Config::cors_origins),
       text("web_root", "directory of the web client's build, served at / (relative to the working directory); "
            "when it is missing or empty, / serves a plain page", &Config::web_root),
       text("admin_secret", "bearer secret of the admin HTTP API; unset turns the admin API off",

@@ -14,6 +14,7 @@ namespace parley::server {
 struct Config {
   std::string listen = "0.0.0.0:8080";
   std::string data_dir = "./parley-data";
+  std::string cors_origins;               // other web origins allowed to call the HTTP API (comma-separated)
   std::string web_root = "web/dist";      // the web client's build; missing: a plain home page at /
   std::string admin_secret;               // empty: the admin API is off
   int io_threads = 0;                     // 0: one per core

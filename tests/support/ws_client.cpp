@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cctype>
 
 namespace parley::testing {
 
@@ -220,7 +221,7 @@ v1::SendMessageResponse WsClient::send_text(const std::string& conversation, con
 }
 
 HttpResult http_request(uint16_t port, const std::string& method, const std::string& target, const std::string& body,
-                        const std::string& bearer) {
+                        const std::string& bearer, const HttpHeaders& extra) {
   namespace http = beast::http;
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
@@ -230,6 +231,7 @@ HttpResult http_request(uint16_t port, const std::string& method, const std::str
   req.set(http::field::host, "127.0.0.1");
   if (!bearer.empty()) req.set(http::field::authorization, "Bearer " + bearer);
   if (!body.empty()) req.set(http::field::content_type, "application/json");
+  for (const auto& [name, value] : extra) req.set(name, value);
   req.body() = body;
   req.prepare_payload();
   http::write(stream, req);
@@ -238,7 +240,13 @@ HttpResult http_request(uint16_t port, const std::string& method, const std::str
   http::read(stream, buffer, res);
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  return HttpResult{static_cast<int>(res.result_int()), res.body()};
+  HttpResult out{static_cast<int>(res.result_int()), res.body(), {}};
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    out.headers[name] = std::string(field.value());
+  }
+  return out;
 }
 
 }  // namespace parley::testing

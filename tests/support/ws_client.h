@@ -5,9 +5,12 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "parley/v1/envelope.pb.h"
 #include "protocol/codec.h"
@@ -64,12 +67,15 @@ class WsClient {
   protocol::Encoding encoding_;
 };
 
-// A minimal HTTP/1.1 request to 127.0.0.1:port. Returns status and body.
+// A minimal HTTP/1.1 request to 127.0.0.1:port, with optional extra request headers. Returns status, body and
+// the response headers (names in lower case).
 struct HttpResult {
   int status = 0;
   std::string body;
+  std::map<std::string, std::string> headers;
 };
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 HttpResult http_request(uint16_t port, const std::string& method, const std::string& target,
-                        const std::string& body = "", const std::string& bearer = "");
+                        const std::string& body = "", const std::string& bearer = "", const HttpHeaders& extra = {});
 
 }  // namespace parley::testing

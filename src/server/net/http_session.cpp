@@ -46,6 +46,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // Media requests stream their bodies to disk (media_http.cpp); everything else reads its body here.
   void on_header(beast::error_code ec, size_t) {
     if (ec) return shutdown();
+    if (HttpPolicy::is_preflight(parser_->get(), parser_->get().method())) {
+      http::fields allowed;
+      const unsigned status = context_.http_policy.preflight(allowed, parser_->get()[http::field::origin]);
+      HeaderList headers;
+      for (const auto& field : allowed) headers.emplace_back(field.name_string(), field.value());
+      return reply(status, "text/plain", "", true, headers);
+    }
     if (is_media_target(parser_->get().target())) {
       return serve_media(std::move(stream_), std::move(buffer_), *parser_, context_);
     }
@@ -63,6 +70,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (beast::websocket::is_upgrade(req)) {
       if (req.target() != "/v1/ws") return reply(404, "text/plain", "WebSocket endpoint is /v1/ws\n", false);
       if (context_.stopping) return reply(503, "text/plain", "shutting down\n", false);
+      if (!context_.http_policy.may_connect(req[http::field::origin], req[http::field::host])) {
+        return reply(403, "text/plain", "pages from this origin may not connect (see cors_origins)\n", false);
+      }
       // The session gives the slot back when it ends.
       if (!context_.address_slots.try_take(remote_address(stream_.socket()))) {
         return reply(429, "text/plain", "too many connections from your address\n", false);
@@ -109,8 +119,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res->set(http::field::server, "parleyd");
     res->set(http::field::content_type, content_type);
     res->set(http::field::cache_control, "no-store");
-    res->set("X-Content-Type-Options", "nosniff");
     for (const auto& [name, value] : headers) res->set(name, value);
+    context_.http_policy.decorate(*res, parser_ ? std::string_view(parser_->get()[http::field::origin]) : std::string_view());
     res->keep_alive(keep_alive && parser_ && parser_->get().keep_alive() && !context_.stopping);
     res->body() = std::move(body);
     res->prepare_payload();

@@ -124,9 +124,9 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
   std::shared_ptr<Response> response(unsigned status) {
     auto res = std::make_shared<Response>(static_cast<http::status>(status), 11);
     res->set(http::field::server, "parleyd");
-    res->set("X-Content-Type-Options", "nosniff");
     res->set(http::field::cache_control, "no-store");
     if (path_.starts_with("/v1/media/uploads")) res->set("Tus-Resumable", kTusVersion);
+    context_.http_policy.decorate(*res, parser_.get()[http::field::origin]);
     return res;
   }
 
@@ -503,7 +503,6 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     const std::string etag = "\"" + d->key + "\"";
     auto common = [&](auto& res) {
       res.set(http::field::server, "parleyd");
-      res.set("X-Content-Type-Options", "nosniff");
       res.set(http::field::etag, etag);
       res.set(http::field::accept_ranges, "bytes");
       res.set(http::field::cache_control, "private, max-age=" + std::to_string(d->max_age_s) + ", immutable");
@@ -515,6 +514,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
                 media::content_disposition(inline_ok ? "inline" : "attachment",
                                            d->file_name.empty() ? d->key : d->file_name));
       }
+      context_.http_policy.decorate(res, req[http::field::origin]);
     };
     auto inm = req[http::field::if_none_match];
     if (!inm.empty() && (inm == "*" || inm.find(etag) != std::string_view::npos)) {

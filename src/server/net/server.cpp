@@ -52,7 +52,8 @@ uint16_t Server::start() {
   for (int i = 0; i < threads; ++i) {
     auto loop = std::make_unique<Loop>();
     loop->context = std::unique_ptr<SessionContext>(
-        new SessionContext{api_, admin_, config_, metrics_, stopping_, next_connection_id_, address_slots_, {}, 64});
+        new SessionContext{api_, admin_, config_, metrics_, stopping_, next_connection_id_, address_slots_,
+                           http_policy_, {}, 64});
     loop->context->web = web_.get();
     loop->acceptor = std::make_unique<tcp::acceptor>(loop->ioc);
     loop->accept_retry = std::make_unique<asio::steady_timer>(loop->ioc);

@@ -36,6 +36,7 @@ class Server {
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> next_connection_id_{0};
   AddressSlots address_slots_{config_.max_connections_per_address};
+  HttpPolicy http_policy_{config_.cors_origins};
   std::unique_ptr<StaticFiles> web_;  // loaded by start(); null when there is no web client to serve
   std::vector<std::unique_ptr<Loop>> loops_;
 };

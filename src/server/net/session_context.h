@@ -11,6 +11,7 @@
 #include "server/config.h"
 #include "server/metrics.h"
 #include "server/net/address_slots.h"
+#include "server/net/http_policy.h"
 
 namespace parley::server {
 
@@ -25,6 +26,7 @@ struct SessionContext {
   std::atomic<bool>& stopping;
   std::atomic<uint64_t>& next_connection_id;
   AddressSlots& address_slots;  // shared by every I/O thread
+  const HttpPolicy& http_policy;
   // Owned by one I/O thread; touched only from it.
   std::vector<std::weak_ptr<WsSession>> sessions;
   size_t prune_sessions_at = 64;  // the list is swept of closed sessions when it reaches this size
