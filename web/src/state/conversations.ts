@@ -142,13 +142,13 @@ export function previewText(m: Message | undefined, me: string, nameOf: (id: str
     case 'TEXT':
       return who + (m.text ?? '');
     case 'IMAGE':
-      return who + '📷 Photo';
+      return who + '📷 ' + (m.text || 'Photo');
     case 'VIDEO':
-      return who + '🎬 Video';
+      return who + '🎬 ' + (m.text || 'Video');
     case 'AUDIO':
-      return who + '🎤 Audio';
+      return who + '🎤 ' + (m.text || 'Audio');
     case 'FILE':
-      return who + '📎 ' + (m.media?.file_name ?? 'File');
+      return who + '📎 ' + (m.media?.file_name ? `File: ${m.media.file_name}` : 'File');
     case 'LOCATION':
       return who + '📍 ' + (m.location?.name ?? 'Location');
     case 'CONTACT':
