@@ -166,7 +166,11 @@ export const xhrTransport: Transport = (req) =>
     const xhr = new XMLHttpRequest();
     xhr.open(req.method, req.url);
     for (const [k, v] of Object.entries(req.headers)) xhr.setRequestHeader(k, v);
-    if (req.onProgress) xhr.upload.onprogress = (e) => req.onProgress!(e.loaded);
+    if (req.onProgress) {
+      xhr.upload.onprogress = (e) => req.onProgress!(e.loaded);
+      // the whole body is out (the server may still take a moment to answer)
+      xhr.upload.onload = () => req.onProgress!(req.body?.size ?? 0);
+    }
     xhr.onload = () => resolve({ status: xhr.status, header: (n) => xhr.getResponseHeader(n), text: xhr.responseText });
     xhr.onerror = () => reject(new UploadError('NETWORK', 'the connection to the server broke'));
     xhr.ontimeout = xhr.onerror;
