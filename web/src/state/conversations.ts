@@ -142,11 +142,11 @@ export function previewText(m: Message | undefined, me: string, nameOf: (id: str
     case 'TEXT':
       return who + (m.text ?? '');
     case 'IMAGE':
-      return who + '📷 ' + (m.text || 'Photo');
+      return who + '📷 Photo' + (m.text ? `: ${m.text}` : '');
     case 'VIDEO':
-      return who + '🎬 ' + (m.text || 'Video');
+      return who + '🎬 Video' + (m.text ? `: ${m.text}` : '');
     case 'AUDIO':
-      return who + '🎤 ' + (m.text || 'Audio');
+      return who + '🎤 Audio' + (m.text ? `: ${m.text}` : '');
     case 'FILE':
       return who + '📎 ' + (m.media?.file_name ? `File: ${m.media.file_name}` : 'File');
     case 'LOCATION':

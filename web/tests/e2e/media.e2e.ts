@@ -141,7 +141,7 @@ describe('Images and files in the browser', () => {
     // bob: the conversation list previews it, the chat shows the thumbnail with its size reserved
     await bob.getByRole('tab', { name: /Chats/ }).click();
     const inList = bob.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /^Alice Liddell/ });
-    await inList.getByText('📷 The view from here').waitFor({ timeout: T });
+    await inList.getByText('📷 Photo: The view from here').waitFor({ timeout: T });
     await inList.click();
     const thumb = messages(bob).getByRole('img', { name: 'The view from here' });
     await thumb.waitFor({ timeout: T });
