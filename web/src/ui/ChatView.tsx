@@ -25,6 +25,18 @@ export function ChatView({ id }: { id: string }) {
   const [staged, setStaged] = useState<File[] | null>(null);
   const [viewing, setViewing] = useState<Item | null>(null);
   const [dragging, setDragging] = useState(false);
+  // A file dropped next to the drop zone must not make the browser navigate to it.
+  useEffect(() => {
+    const guard = (e: DragEvent) => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    };
+    window.addEventListener('dragover', guard);
+    window.addEventListener('drop', guard);
+    return () => {
+      window.removeEventListener('dragover', guard);
+      window.removeEventListener('drop', guard);
+    };
+  }, []);
   const scroller = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const prevHeight = useRef(0);
