@@ -4,7 +4,9 @@
 // sends a 9 MiB file (resumable tus upload in chunks); bob sees a file card whose download link gives back
 // the same bytes. A screenshot of the chat with the image goes to web/test-results/.
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -230,6 +232,57 @@ describe('Images and files in the browser', () => {
     expect(got.disposition).toContain('attachment');
     expect(got.disposition).toContain('data.bin');
     expect(got.sha).toBe(sha);
+  });
+
+  const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!hasFfmpeg)('a video and an audio clip made with ffmpeg: a poster that opens the video, an audio player', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-media-'));
+    try {
+      const ff = (args: string[]) => {
+        const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
+      };
+      ff(['-f', 'lavfi', '-i', 'testsrc=duration=1:size=160x120:rate=10', '-c:v', 'libvpx', '-deadline', 'realtime', '-b:v', '200k', join(dir, 'clip.webm')]);
+      ff(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'libopus', join(dir, 'tone.ogg')]);
+      await alice.getByTestId('file-input').setInputFiles([
+        { name: 'clip.webm', mimeType: 'video/webm', buffer: readFileSync(join(dir, 'clip.webm')) },
+        { name: 'tone.ogg', mimeType: 'audio/ogg', buffer: readFileSync(join(dir, 'tone.ogg')) },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await alice.getByRole('dialog', { name: 'Send 2 files' }).getByRole('button', { name: 'Send' }).click();
+
+    const open = messages(bob).getByRole('button', { name: 'Open video clip.webm' });
+    await open.waitFor({ timeout: 30_000 });
+    // the poster frame (the video's thumbnail blob), in a box of the video's proportions
+    await bob.waitForFunction(
+      () => {
+        const img = document.querySelector<HTMLImageElement>('[aria-label="Open video clip.webm"] img');
+        return !!img && img.complete && img.naturalWidth > 0 && /\.t\d+\?/.test(img.getAttribute('src') ?? '');
+      },
+      null,
+      { timeout: T },
+    );
+    const box = await open.boundingBox();
+    expect(Math.round((box!.width / box!.height) * 3)).toBe(4);
+    const audio = messages(bob).getByTestId('media-audio').filter({ hasText: 'tone.ogg' });
+    await audio.locator('audio[src^="/v1/media/blobs/"]').waitFor({ timeout: T });
+
+    await open.click();
+    const viewer = bob.getByRole('dialog', { name: 'Video viewer' });
+    await viewer.waitFor({ timeout: T });
+    await bob.waitForFunction(
+      () => {
+        const v = document.querySelector<HTMLVideoElement>('.viewer video');
+        return !!v && v.readyState >= 1 && v.videoWidth === 160;
+      },
+      null,
+      { timeout: T },
+    );
+    await bob.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached', timeout: T });
+    await bob.screenshot({ path: join(resultsDir, '22-chat-media.png') });
   });
 
   it('a refused upload shows the reason with Retry, and can be dismissed', async () => {
