@@ -437,7 +437,7 @@ function Bubble(p: RowProps & { item: Item; first: boolean; last: boolean; mine:
               <MessageText text={text} mentions={m.mentions} />
             </span>
           ) : (
-            <span class="text muted">{previewText(m, '', () => '')}{m.kind !== 'LOCATION' && m.kind !== 'CONTACT' ? ' (open Parley on another device to see it)' : ''}</span>
+            <span class="text muted">{previewText(m, '', () => '')}{['LOCATION', 'CONTACT', 'IMAGE', 'VIDEO', 'AUDIO', 'FILE'].includes(String(m.kind)) ? '' : ' (open Parley on another device to see it)'}</span>
           )}
           <span class="meta">
             {m.edit_count ? <span class="edited">edited</span> : null}
