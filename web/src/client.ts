@@ -727,7 +727,7 @@ export class Client {
       mentions?: string[];
       mention_all?: boolean;
       reply_to?: number;
-      forward?: { conversation_id: string; seq: number; kind?: string; text?: string };
+      forward?: { conversation_id: string; seq: number; kind?: string; text?: string; media?: MessageMedia };
       media?: { kind: MediaKind; media: MessageMedia };
     },
   ): void {
@@ -748,6 +748,7 @@ export class Client {
       };
       pending.kind = body.message.kind;
       pending.text = content.forward.text;
+      pending.media = content.forward.media; // the server copies the original's content, media included
       pending.forwarded_from = body.message.forwarded_from;
     } else if (content.media) {
       // The server fills the media's type, size and dimensions from the blob; the pending copy shows what

@@ -723,7 +723,7 @@ function ForwardDialog({ item, onClose }: { item: Item; onClose(): void }) {
               class="pick"
               onClick={() => {
                 client.send(s.conversation_id!, {
-                  forward: { conversation_id: item.conversation_id!, seq: seqOf(item), kind: String(item.kind), text: item.text },
+                  forward: { conversation_id: item.conversation_id!, seq: seqOf(item), kind: String(item.kind), text: item.text, media: item.media },
                 });
                 client.toast(`Forwarded to ${client.titleOf(s.conversation_id!)}`);
                 onClose();
