@@ -285,6 +285,32 @@ describe('Images and files in the browser', () => {
     await bob.screenshot({ path: join(resultsDir, '22-chat-media.png') });
   });
 
+  it('files dropped on the chat or pasted into the composer open the same dialog', async () => {
+    // a drop on the timeline
+    await messages(alice).evaluate((el) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['dropped notes\n'], 'dropped.txt', { type: 'text/plain' }));
+      el.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await alice.getByRole('dialog', { name: 'Send a file' }).getByText('dropped.txt').waitFor({ timeout: T });
+    await alice.getByRole('dialog', { name: 'Send a file' }).getByRole('button', { name: 'Send' }).click();
+    await messages(bob).getByTestId('file-card').filter({ hasText: 'dropped.txt' }).waitFor({ timeout: T });
+
+    // a paste into the message box
+    await alice.getByLabel('Message', { exact: true }).evaluate((el) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['pasted notes\n'], 'pasted.txt', { type: 'text/plain' }));
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    });
+    const dialog = alice.getByRole('dialog', { name: 'Send a file' });
+    await dialog.getByText('pasted.txt').waitFor({ timeout: T });
+    await dialog.getByLabel('Caption').fill('notes for you');
+    await dialog.getByLabel('Caption').press('Enter');
+    const card = messages(bob).getByTestId('message').filter({ hasText: 'notes for you' });
+    await card.getByTestId('file-card').filter({ hasText: 'pasted.txt' }).waitFor({ timeout: T });
+  });
+
   it('a refused upload shows the reason with Retry, and can be dismissed', async () => {
     await alice.getByTestId('file-input').setInputFiles({ name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) });
     await alice.getByRole('dialog', { name: 'Send a file' }).getByRole('button', { name: 'Send' }).click();
