@@ -151,6 +151,7 @@ describe('Images and files in the browser', () => {
     const dialog = alice.getByRole('dialog', { name: 'Send a photo' });
     await dialog.getByRole('img', { name: 'Preview of view.png' }).waitFor({ timeout: T });
     await dialog.getByLabel('Caption').fill('The view from here');
+    await alice.screenshot({ path: join(resultsDir, '19-send-photo.png') });
     await dialog.getByRole('button', { name: 'Send' }).click();
 
     const mine = messages(alice).getByTestId('message').filter({ has: alice.getByTestId('media-thumb') }).last();
