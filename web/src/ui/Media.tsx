@@ -210,7 +210,9 @@ export function SendFilesDialog({ files, onSend, onClose }: { files: File[]; onS
         }}
       >
         <label>
-          Caption <span class="muted">(optional)</span>
+          <span>
+            Caption <span class="muted">(optional)</span>
+          </span>
           <input value={caption} onInput={(e) => setCaption((e.currentTarget as HTMLInputElement).value)} maxLength={4096} />
         </label>
         <div class="dialog-actions">
