@@ -46,7 +46,24 @@ import {
   type Item,
   type Timeline,
 } from './state/messages';
+import { cleanFileName, kindForMime, uploadFile, UrlCache, xhrTransport, type BlobInfo, type MediaKind, type SignedUrl, type Transport } from './state/media';
 import { initialConnState, nextConnState, type ConnEvent, type ConnState } from './state/reconnect';
+
+/** A file being uploaded into a conversation (shown above the composer until its message is sent). */
+export interface UploadItem {
+  id: string;
+  conversation_id: string;
+  name: string;
+  size: number;
+  mime: string;
+  /** 0..1 of the bytes sent */
+  progress: number;
+  state: 'uploading' | 'processing' | 'failed';
+  error?: string;
+  caption?: string;
+}
+
+type MessageMedia = NonNullable<Message['media']>;
 
 export interface StoredSession {
   token: string;
@@ -78,6 +95,8 @@ export interface AppState {
   focus?: { conversation_id: string; seq: number; at: number };
   toast?: { text: string; at: number };
   synced: boolean;
+  /** conversation -> uploads in progress or failed */
+  uploads: Record<string, UploadItem[]>;
 }
 
 const SESSION_KEY = 'parley.session';
@@ -117,6 +136,12 @@ export class Client {
   /** presence subscriptions of the current connection (they end with it) */
   private presenceSubscribed = new Set<string>();
   private syncing = false;
+  /** the files and abort handles behind state.uploads */
+  private uploadJobs = new Map<string, { file: File; abort: AbortController }>();
+  /** signed download URLs, cached until shortly before they expire */
+  readonly urls = new UrlCache((blob_id, file_name) => this.fetchBlobUrl(blob_id, file_name));
+  /** the HTTP transport for uploads (tests replace it) */
+  transport: Transport = xhrTransport;
 
   constructor(
     private readonly url: string,
@@ -145,6 +170,7 @@ export class Client {
       joinRequests: {},
       unreadMarker: {},
       synced: false,
+      uploads: {},
     };
     if (typeof window !== 'undefined') {
       window.addEventListener('online', () => this.retryNow());
@@ -206,7 +232,11 @@ export class Client {
     this.cursor = '0';
     this.outbox.clear();
     this.nameLookups.clear();
+    for (const job of this.uploadJobs.values()) job.abort.abort();
+    this.uploadJobs.clear();
+    this.urls.clear();
     this.set({
+      uploads: {},
       summaries: {},
       timelines: {},
       typing: {},
@@ -692,7 +722,14 @@ export class Client {
   /** Sends a message; it shows at once as pending and survives reconnects (resent with its client_msg_id). */
   send(
     id: string,
-    content: { text?: string; mentions?: string[]; mention_all?: boolean; reply_to?: number; forward?: { conversation_id: string; seq: number; kind?: string; text?: string } },
+    content: {
+      text?: string;
+      mentions?: string[];
+      mention_all?: boolean;
+      reply_to?: number;
+      forward?: { conversation_id: string; seq: number; kind?: string; text?: string; media?: MessageMedia };
+      media?: { kind: MediaKind; media: MessageMedia };
+    },
   ): void {
     const client_msg_id = `${this.state.session?.device_id ?? 'web'}-${Date.now().toString(36)}-${randomId(4)}`;
     const body: RequestBody<'send_message'> = { conversation_id: id, client_msg_id };
@@ -711,7 +748,15 @@ export class Client {
       };
       pending.kind = body.message.kind;
       pending.text = content.forward.text;
+      pending.media = content.forward.media; // the server copies the original's content, media included
       pending.forwarded_from = body.message.forwarded_from;
+    } else if (content.media) {
+      // The server fills the media's type, size and dimensions from the blob; the pending copy shows what
+      // the upload answered in the meantime.
+      const { blob_id, file_name } = content.media.media;
+      body.message = { kind: content.media.kind, media: { blob_id, file_name }, text: content.text || undefined };
+      pending.kind = content.media.kind;
+      pending.media = content.media.media;
     } else if (content.mentions?.length || content.mention_all || content.reply_to) {
       body.message = {
         kind: 'TEXT',
@@ -759,7 +804,116 @@ export class Client {
     const item = this.state.timelines[id]?.items.find((x) => x.client_msg_id === clientMsgId && !x.seq);
     if (!item) return;
     this.updateTimeline(id, (t) => ({ ...t, items: t.items.filter((x) => x !== item) }));
-    this.send(id, { text: item.text, mentions: item.mentions, reply_to: Number(item.reply_to?.seq ?? 0) || undefined });
+    const media = item.media?.blob_id ? { kind: item.kind as MediaKind, media: item.media } : undefined;
+    this.send(id, { text: item.text, mentions: item.mentions, reply_to: Number(item.reply_to?.seq ?? 0) || undefined, media });
+  }
+
+  // ---- media ----------------------------------------------------------------------------------------------
+
+  private async fetchBlobUrl(blob_id: string, file_name?: string): Promise<SignedUrl> {
+    const r = await this.call('get_blob_url', { blob_id, file_name: file_name || undefined });
+    // Only ever a path on this server (it goes into src and href).
+    if (!r.url?.startsWith('/v1/media/blobs/')) throw new RpcError('PROTOCOL', 'unexpected blob URL');
+    return { url: r.url, expires_at_ms: Number(r.expires_at_ms ?? 0) };
+  }
+
+  /** A signed URL for a blob or thumbnail (cached until shortly before it expires). */
+  blobUrl(blobId: string, fileName?: string): Promise<SignedUrl> {
+    return this.urls.get(blobId, fileName);
+  }
+
+  private setUpload(conv: string, id: string, patch: Partial<UploadItem> | null): void {
+    this.set((s) => {
+      const list = s.uploads[conv] ?? [];
+      const next = patch === null ? list.filter((u) => u.id !== id) : list.map((u) => (u.id === id ? { ...u, ...patch } : u));
+      return { uploads: { ...s.uploads, [conv]: next } };
+    });
+  }
+
+  /** Uploads files into a conversation and sends each as an IMAGE, VIDEO, AUDIO or FILE message. */
+  attach(conv: string, files: File[], caption?: string): void {
+    files.forEach((file, i) => {
+      const id = `up-${Date.now().toString(36)}-${randomId(4)}`;
+      const item: UploadItem = {
+        id,
+        conversation_id: conv,
+        name: cleanFileName(file.name),
+        size: file.size,
+        mime: file.type,
+        progress: 0,
+        state: 'uploading',
+        caption: i === 0 ? caption?.trim() || undefined : undefined,
+      };
+      this.set((s) => ({ uploads: { ...s.uploads, [conv]: [...(s.uploads[conv] ?? []), item] } }));
+      this.uploadJobs.set(id, { file, abort: new AbortController() });
+      void this.runUpload(conv, id);
+    });
+  }
+
+  private async runUpload(conv: string, id: string): Promise<void> {
+    const job = this.uploadJobs.get(id);
+    const item = this.state.uploads[conv]?.find((u) => u.id === id);
+    const token = this.state.session?.token;
+    if (!job || !item) return;
+    let lastShown = 0;
+    try {
+      if (!token) throw new Error('Not signed in');
+      const info: BlobInfo = await uploadFile(job.file, {
+        token,
+        transport: this.transport,
+        signal: job.abort.signal,
+        onProgress: (f) => {
+          // at most one re-render per percent
+          if (f === 1 || f - lastShown >= 0.01) {
+            lastShown = f;
+            this.setUpload(conv, id, { progress: f, state: f >= 1 ? 'processing' : 'uploading' });
+          }
+        },
+      });
+      this.uploadJobs.delete(id);
+      this.setUpload(conv, id, null);
+      const kind = kindForMime(info.mime_type || item.mime);
+      const thumb = info.thumbnails?.[0]?.blob_id;
+      this.send(conv, {
+        text: item.caption,
+        media: {
+          kind,
+          media: {
+            blob_id: info.blob_id,
+            file_name: item.name,
+            mime_type: info.mime_type,
+            size_bytes: info.size_bytes,
+            width: info.width,
+            height: info.height,
+            duration_ms: info.duration_ms,
+            thumbnail_blob_id: thumb,
+          },
+        },
+      });
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      if (err.code === 'CANCELLED') {
+        this.uploadJobs.delete(id);
+        this.setUpload(conv, id, null);
+        return;
+      }
+      this.setUpload(conv, id, { state: 'failed', error: err.message || 'Upload failed' });
+    }
+  }
+
+  cancelUpload(conv: string, id: string): void {
+    const job = this.uploadJobs.get(id);
+    if (job) job.abort.abort();
+    this.uploadJobs.delete(id);
+    this.setUpload(conv, id, null);
+  }
+
+  retryUpload(conv: string, id: string): void {
+    const job = this.uploadJobs.get(id);
+    if (!job) return;
+    this.uploadJobs.set(id, { file: job.file, abort: new AbortController() });
+    this.setUpload(conv, id, { state: 'uploading', progress: 0, error: undefined });
+    void this.runUpload(conv, id);
   }
 
   discardSend(id: string, clientMsgId: string): void {

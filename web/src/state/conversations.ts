@@ -142,13 +142,13 @@ export function previewText(m: Message | undefined, me: string, nameOf: (id: str
     case 'TEXT':
       return who + (m.text ?? '');
     case 'IMAGE':
-      return who + '📷 Photo';
+      return who + '📷 Photo' + (m.text ? `: ${m.text}` : '');
     case 'VIDEO':
-      return who + '🎬 Video';
+      return who + '🎬 Video' + (m.text ? `: ${m.text}` : '');
     case 'AUDIO':
-      return who + '🎤 Audio';
+      return who + '🎤 Audio' + (m.text ? `: ${m.text}` : '');
     case 'FILE':
-      return who + '📎 ' + (m.media?.file_name ?? 'File');
+      return who + '📎 ' + (m.media?.file_name ? `File: ${m.media.file_name}` : 'File');
     case 'LOCATION':
       return who + '📍 ' + (m.location?.name ?? 'Location');
     case 'CONTACT':

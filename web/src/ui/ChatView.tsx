@@ -6,6 +6,7 @@ import { seqOf, type Item } from '../state/messages';
 import { GroupPanel } from './GroupPanel';
 import { formatTime, useClient } from './hooks';
 import { Icon } from './icons';
+import { MediaView, SendFilesDialog, UploadTray, Viewer } from './Media';
 import { Avatar, Dialog } from './widgets';
 
 const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
@@ -21,6 +22,21 @@ export function ChatView({ id }: { id: string }) {
   const [forwarding, setForwarding] = useState<Item | null>(null);
   const [readBy, setReadBy] = useState<Item | null>(null);
   const [moreMenu, setMoreMenu] = useState(false);
+  const [staged, setStaged] = useState<File[] | null>(null);
+  const [viewing, setViewing] = useState<Item | null>(null);
+  const [dragging, setDragging] = useState(false);
+  // A file dropped next to the drop zone must not make the browser navigate to it.
+  useEffect(() => {
+    const guard = (e: DragEvent) => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    };
+    window.addEventListener('dragover', guard);
+    window.addEventListener('drop', guard);
+    return () => {
+      window.removeEventListener('dragover', guard);
+      window.removeEventListener('drop', guard);
+    };
+  }, []);
   const scroller = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const prevHeight = useRef(0);
@@ -104,7 +120,25 @@ export function ChatView({ id }: { id: string }) {
       : presenceText(state.presence[peer]?.state, state.presence[peer]?.last_seen_ms);
 
   return (
-    <section class="chat" aria-label={`Conversation with ${title}`}>
+    <section
+      class={`chat ${dragging ? 'dragging' : ''}`}
+      aria-label={`Conversation with ${title}`}
+      onDragOver={(e) => {
+        if (!canPost || !e.dataTransfer?.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target || !(e.currentTarget as HTMLElement).contains(e.relatedTarget as Node)) setDragging(false);
+      }}
+      onDrop={(e) => {
+        setDragging(false);
+        const files = Array.from(e.dataTransfer?.files ?? []);
+        if (!canPost || !files.length) return;
+        e.preventDefault();
+        setStaged(files);
+      }}
+    >
       <header class="chat-head">
         <button class="icon back" aria-label="Back to conversations" onClick={() => client.closeChat()}>
           <Icon.back />
@@ -186,6 +220,7 @@ export function ChatView({ id }: { id: string }) {
                 onEdit={setEditing}
                 onForward={setForwarding}
                 onReadBy={setReadBy}
+                onOpenMedia={setViewing}
                 focused={state.focus?.conversation_id === id && row.type === 'message' && seqOf(row.item) === state.focus.seq}
               />
             ))}
@@ -234,6 +269,7 @@ export function ChatView({ id }: { id: string }) {
                 if (mine) setEditing(mine);
               }}
               members={state.members[id] ?? []}
+              onFiles={setStaged}
             />
           ) : (
             <div class="composer-closed">You can no longer send messages here.</div>
@@ -243,6 +279,18 @@ export function ChatView({ id }: { id: string }) {
       </div>
       {forwarding && <ForwardDialog item={forwarding} onClose={() => setForwarding(null)} />}
       {readBy && <ReadByDialog id={id} item={readBy} onClose={() => setReadBy(null)} />}
+      {staged && (
+        <SendFilesDialog
+          files={staged}
+          onClose={() => setStaged(null)}
+          onSend={(caption) => {
+            client.attach(id, staged, caption);
+            setStaged(null);
+            stickToBottom.current = true;
+          }}
+        />
+      )}
+      {viewing && <Viewer m={viewing} onClose={() => setViewing(null)} />}
     </section>
   );
 }
@@ -266,6 +314,7 @@ interface RowProps {
   onEdit(i: Item): void;
   onForward(i: Item): void;
   onReadBy(i: Item): void;
+  onOpenMedia(i: Item): void;
 }
 
 function RowView(p: RowProps) {
@@ -337,6 +386,7 @@ function Bubble(p: RowProps & { item: Item; first: boolean; last: boolean; mine:
   const seq = seqOf(m);
   const editable = mine && !!seq && m.kind === 'TEXT' && !m.revoked;
   const revocable = !!seq && !m.revoked && (mine || (p.group && p.isAdmin));
+  const hasMedia = !m.revoked && !!m.media?.blob_id && (m.kind === 'IMAGE' || m.kind === 'VIDEO' || m.kind === 'AUDIO' || m.kind === 'FILE');
   useEffect(() => {
     if (menu) menuRef.current?.querySelector<HTMLElement>('button')?.focus();
   }, [menu]);
@@ -359,7 +409,7 @@ function Bubble(p: RowProps & { item: Item; first: boolean; last: boolean; mine:
     >
       {!mine && p.group && p.first && <div class="sender">{client.nameOf(m.sender_id ?? '')}</div>}
       <div class="bubble-row">
-        <div class={`bubble ${m.revoked ? 'revoked' : ''} ${m.pending === 'failed' ? 'failed' : ''}`}>
+        <div class={`bubble ${m.revoked ? 'revoked' : ''} ${m.pending === 'failed' ? 'failed' : ''} ${hasMedia ? 'has-media' : ''}`}>
           {m.forwarded_from && !m.revoked && <div class="fwd">↪ Forwarded</div>}
           {m.reply_to && !m.revoked && (
             <button
@@ -373,12 +423,21 @@ function Bubble(p: RowProps & { item: Item; first: boolean; last: boolean; mine:
           )}
           {m.revoked ? (
             <span class="text muted">{mine ? 'You unsent this message' : 'This message was unsent'}</span>
+          ) : hasMedia ? (
+            <>
+              <MediaView m={m} onOpen={p.onOpenMedia} />
+              {m.text && (
+                <span class="text">
+                  <MessageText text={text} mentions={m.mentions} />
+                </span>
+              )}
+            </>
           ) : m.kind === 'TEXT' || m.text ? (
             <span class="text">
               <MessageText text={text} mentions={m.mentions} />
             </span>
           ) : (
-            <span class="text muted">{previewText(m, '', () => '')}{m.kind !== 'LOCATION' && m.kind !== 'CONTACT' ? ' (open Parley on another device to see it)' : ''}</span>
+            <span class="text muted">{previewText(m, '', () => '')}{['LOCATION', 'CONTACT', 'IMAGE', 'VIDEO', 'AUDIO', 'FILE'].includes(String(m.kind)) ? '' : ' (open Parley on another device to see it)'}</span>
           )}
           <span class="meta">
             {m.edit_count ? <span class="edited">edited</span> : null}
@@ -452,7 +511,7 @@ function Bubble(p: RowProps & { item: Item; first: boolean; last: boolean; mine:
   );
 }
 
-function Composer(props: { id: string; replyTo: Item | null; editing: Item | null; onDone(): void; onEditLast(): void; members: Member[] }) {
+function Composer(props: { id: string; replyTo: Item | null; editing: Item | null; onDone(): void; onEditLast(): void; members: Member[]; onFiles(files: File[]): void }) {
   const [client, state] = useClient();
   const { id, replyTo, editing } = props;
   const [text, setText] = useState(state.summaries[id]?.settings?.draft ?? '');
@@ -463,6 +522,7 @@ function Composer(props: { id: string; replyTo: Item | null; editing: Item | nul
   const [query, setQuery] = useState<string | null>(null);
   const [active, setActive] = useState(0);
   const area = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
   const lastTyping = useRef(0);
   const stopTimer = useRef<ReturnType<typeof setTimeout>>();
 
@@ -575,8 +635,16 @@ function Composer(props: { id: string; replyTo: Item | null; editing: Item | nul
     }
   };
 
+  const onPaste = (e: ClipboardEvent) => {
+    const files = Array.from(e.clipboardData?.files ?? []);
+    if (!files.length || editing) return;
+    e.preventDefault();
+    props.onFiles(files);
+  };
+
   return (
     <div class="composer">
+      <UploadTray uploads={state.uploads[id] ?? []} />
       {(replyTo || editing) && (
         <div class="compose-context">
           <span>
@@ -598,6 +666,26 @@ function Composer(props: { id: string; replyTo: Item | null; editing: Item | nul
         </ul>
       )}
       <div class="compose-row">
+        {!editing && (
+          <>
+            <button class="icon attach" aria-label="Attach files" title="Attach files (or paste, or drop them here)" onClick={() => picker.current?.click()}>
+              <Icon.attach />
+            </button>
+            <input
+              ref={picker}
+              type="file"
+              multiple
+              hidden
+              data-testid="file-input"
+              onChange={(e) => {
+                const input = e.currentTarget as HTMLInputElement;
+                const files = Array.from(input.files ?? []);
+                input.value = '';
+                if (files.length) props.onFiles(files);
+              }}
+            />
+          </>
+        )}
         <label class="sr-only" for="composer-input">
           Message
         </label>
@@ -609,6 +697,7 @@ function Composer(props: { id: string; replyTo: Item | null; editing: Item | nul
           value={text}
           onInput={onInput}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
           aria-autocomplete="list"
           aria-controls={candidates.length ? 'mention-list' : undefined}
           aria-expanded={candidates.length > 0}
@@ -634,7 +723,7 @@ function ForwardDialog({ item, onClose }: { item: Item; onClose(): void }) {
               class="pick"
               onClick={() => {
                 client.send(s.conversation_id!, {
-                  forward: { conversation_id: item.conversation_id!, seq: seqOf(item), kind: String(item.kind), text: item.text },
+                  forward: { conversation_id: item.conversation_id!, seq: seqOf(item), kind: String(item.kind), text: item.text, media: item.media },
                 });
                 client.toast(`Forwarded to ${client.titleOf(s.conversation_id!)}`);
                 onClose();

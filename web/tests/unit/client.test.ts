@@ -195,4 +195,47 @@ describe('Client', () => {
     expect(client.state.session).toBeUndefined();
     expect(storage.getItem('parley.session')).toBeNull();
   });
+
+  it('uploads an attached image, sends it as an IMAGE with the blob id, and retries a failed upload', async () => {
+    const client = new Client('ws://test/v1/ws', storage as unknown as Storage);
+    let fail = true;
+    const uploads: string[] = [];
+    client.transport = async (req) => {
+      uploads.push(`${req.method} ${req.url} ${req.headers.Authorization}`);
+      req.onProgress?.(3);
+      if (fail) return { status: 413, header: () => null, text: '{"error":{"code":"TOO_LARGE","message":"over your quota"}}' };
+      return {
+        status: 201,
+        header: () => null,
+        text: JSON.stringify({ blob_id: 'b1', mime_type: 'image/png', size_bytes: '6', width: 2, height: 1, thumbnails: [{ blob_id: 'b1.t320' }] }),
+      };
+    };
+    client.resume();
+    const sock = FakeSocket.all[0];
+    await connect(sock, { conversations: [summary(1)], cursor: '5' });
+    client.attach(C, [new File(['abcdef'], 'dir/cat.png', { type: 'image/png' })], ' a cat ');
+    await flush();
+    const [failed] = client.state.uploads[C];
+    expect(failed).toMatchObject({ state: 'failed', error: 'over your quota', name: 'cat.png' });
+    expect(uploads).toEqual(['POST /v1/media/blobs Bearer tok']);
+    expect(sock.sent.some((f) => 'send_message' in f)).toBe(false);
+
+    fail = false;
+    client.retryUpload(C, failed.id);
+    await flush();
+    expect(client.state.uploads[C]).toEqual([]);
+    const sent = sock.last('send_message').send_message;
+    expect(sent.message).toEqual({ kind: 'IMAGE', media: { blob_id: 'b1', file_name: 'cat.png' }, text: 'a cat' });
+    const pending = client.state.timelines[C].items.find((x) => x.client_msg_id === sent.client_msg_id)!;
+    expect(pending.media).toMatchObject({ blob_id: 'b1', width: 2, height: 1, thumbnail_blob_id: 'b1.t320' });
+
+    // a signed URL is asked for once and then served from the cache
+    const a = client.blobUrl('b1.t320');
+    await flush();
+    sock.reply('get_blob_url', { url: '/v1/media/blobs/b1.t320?exp=1&sig=x', expires_at_ms: String(Date.now() + 600_000) });
+    expect((await a).url).toBe('/v1/media/blobs/b1.t320?exp=1&sig=x');
+    const asked = sock.sent.filter((f) => 'get_blob_url' in f).length;
+    await client.blobUrl('b1.t320');
+    expect(sock.sent.filter((f) => 'get_blob_url' in f).length).toBe(asked);
+  });
 });

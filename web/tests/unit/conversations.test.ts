@@ -110,6 +110,10 @@ describe('conversation list', () => {
     expect(previewText(live('x', 1, { sender_id: 'alice', text: 'hi' }), me, name)).toBe('You: hi');
     expect(previewText(live('x', 1, { revoked: true, text: undefined }), me, name)).toBe('BOB unsent a message');
     expect(previewText(live('x', 1, { kind: 'SYSTEM', sender_id: 'bob', system: { action: 'MEMBERS_ADDED', actor_id: 'bob', user_ids: ['alice', 'carol'] } }), me, name)).toBe('BOB added you, CAROL');
+    expect(previewText(live('x', 1, { kind: 'IMAGE', text: undefined, media: { blob_id: 'b' } }), me, name)).toBe('📷 Photo');
+    expect(previewText(live('x', 1, { kind: 'IMAGE', sender_id: 'alice', text: 'sunset', media: { blob_id: 'b' } }), me, name)).toBe('You: 📷 Photo: sunset');
+    expect(previewText(live('x', 1, { kind: 'FILE', text: undefined, media: { blob_id: 'b', file_name: 'a.pdf' } }), me, name)).toBe('📎 File: a.pdf');
+    expect(previewText(live('x', 1, { kind: 'AUDIO', text: undefined, media: { blob_id: 'b' } }), me, name)).toBe('🎤 Audio');
   });
 });
 
