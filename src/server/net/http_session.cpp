@@ -73,11 +73,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (!context_.http_policy.may_connect(req[http::field::origin], req[http::field::host])) {
         return reply(403, "text/plain", "pages from this origin may not connect (see cors_origins)\n", false);
       }
-      // The session gives the slot back when it ends.
-      if (!context_.address_slots.try_take(remote_address(stream_.socket()))) {
+      // The session gives the slot back when it ends (for the same address string: it is not looked up twice).
+      std::string address = remote_address(stream_.socket());
+      if (!context_.address_slots.try_take(address)) {
         return reply(429, "text/plain", "too many connections from your address\n", false);
       }
-      auto ws = std::make_shared<WsSession>(stream_.release_socket(), context_);
+      auto ws = std::make_shared<WsSession>(stream_.release_socket(), std::move(address), context_);
       ws->start(parser_->release());
       return;
     }

@@ -25,7 +25,8 @@ namespace parley::server {
 
 class WsSession final : public Connection, public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(boost::asio::ip::tcp::socket&& socket, SessionContext& context);
+  // `remote_address` holds a slot of context.address_slots, given back when the session ends.
+  WsSession(boost::asio::ip::tcp::socket&& socket, std::string remote_address, SessionContext& context);
   ~WsSession() override;
 
   // Completes the upgrade of `request` and starts reading.
