@@ -2,7 +2,7 @@
 BUILD_DIR := build
 PARLEYD   := $(BUILD_DIR)/src/server/parleyd
 
-.PHONY: all deps configure build web run test chaos bench bench-peers bench-peers-smoke bench-connections bench-sync bench-mixed bench-fanout-10k bench-report bench-media fuzz clean
+.PHONY: all deps configure build web run test test-asan chaos bench bench-peers bench-peers-smoke bench-connections bench-sync bench-mixed bench-fanout-10k bench-report bench-media fuzz clean
 
 all: build
 
@@ -33,6 +33,14 @@ test: build web
 CHAOS_SECONDS ?= 600
 chaos: build
 	CHAOS_SECONDS=$(CHAOS_SECONDS) $(BUILD_DIR)/tests/chaos/chaos_tests --gtest_filter='Chaos.*'
+
+# Unit and integration tests under AddressSanitizer + UndefinedBehaviorSanitizer, parleyd included (its own
+# build directory, build-asan/). CI runs it after `make test`.
+ASAN_TARGETS := parleyd unit_tests integration_tests codec_replay message_rules_replay media_fields_replay config_replay
+test-asan: deps
+	cmake --preset asan
+	cmake --build --preset asan --target $(ASAN_TARGETS)
+	ctest --preset asan -L 'unit|integration' -E 'bench_compare_smoke|web_'
 
 bench: build
 	bench/run-direct
