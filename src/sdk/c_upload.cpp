@@ -1,33 +1,11 @@
 // C API for media (include/parley/parley_upload.h). No exception crosses the boundary.
-#include <boost/json.hpp>
-
-#include <cstdlib>
-#include <cstring>
-
-#include "parley/client.h"
 #include "parley/parley_upload.h"
 #include "parley/upload.h"
+#include "sdk/c_api_support.h"
 
-// The same definition as in c_api.cpp (the handle is one type across the C API's files).
-struct parley_client {
-  std::unique_ptr<parley::Client> client;
-};
+using namespace parley::capi;
 
 namespace {
-
-namespace json = boost::json;
-
-void put(parley_string* out, const std::string& value) {
-  if (!out) return;
-  out->len = 0;
-  out->data = nullptr;
-  if (value.empty()) return;
-  out->data = static_cast<char*>(std::malloc(value.size() + 1));
-  if (!out->data) return;
-  std::memcpy(out->data, value.data(), value.size());
-  out->data[value.size()] = '\0';
-  out->len = value.size();
-}
 
 std::string text_of(const char* s) { return s ? std::string(s) : std::string(); }
 
@@ -38,7 +16,7 @@ extern "C" int parley_upload_file(const char* server, const char* token, const c
                                   parley_string* out_blob, parley_string* error) {
   try {
     if (!server || !token || !path) {
-      put(error, "server, token and path are required");
+      fill(error, "server, token and path are required");
       return PARLEY_ERR_BAD_ARGUMENT;
     }
     parley::UploadOptions options;
@@ -48,7 +26,7 @@ extern "C" int parley_upload_file(const char* server, const char* token, const c
       boost::system::error_code ec;
       auto doc = json::parse(std::string_view(options_json, options_len), ec);
       if (ec || !doc.is_object()) {
-        put(error, "options must be a JSON object");
+        fill(error, "options must be a JSON object");
         return PARLEY_ERR_BAD_ARGUMENT;
       }
       const auto& o = doc.as_object();
@@ -67,20 +45,20 @@ extern "C" int parley_upload_file(const char* server, const char* token, const c
     }
     auto blob = parley::upload_file(path, options, on_progress);
     if (!blob) {
-      put(error, blob.error().message);
+      fill(error, blob.error().message);
       return blob.error().code;
     }
     boost::system::error_code ec;
     auto doc = json::parse(blob->json, ec);
     if (!ec && doc.is_object()) {
       doc.as_object()["upload_url"] = blob->upload_url;
-      put(out_blob, json::serialize(doc));
+      fill(out_blob, json::serialize(doc));
     } else {
-      put(out_blob, blob->json);
+      fill(out_blob, blob->json);
     }
     return PARLEY_OK;
   } catch (const std::exception& e) {
-    put(error, e.what());
+    fill(error, e.what());
     return PARLEY_ERR_BAD_ARGUMENT;
   }
 }
@@ -88,7 +66,7 @@ extern "C" int parley_upload_file(const char* server, const char* token, const c
 extern "C" int parley_client_session_token(parley_client* client, parley_string* out) {
   if (!client || !client->client) return PARLEY_ERR_BAD_ARGUMENT;
   try {
-    put(out, client->client->session_token());
+    fill(out, client->client->session_token());
     return PARLEY_OK;
   } catch (...) {
     return PARLEY_ERR_STOPPED;
