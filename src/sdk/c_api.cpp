@@ -21,13 +21,9 @@ using parley::ClientError;
 using parley::ClientResult;
 
 bool parse_options(const std::string& text, parley::ClientOptions& o, std::string& error) {
-  boost::system::error_code ec;
-  auto value = json::parse(text, ec);
-  if (ec || !value.is_object()) {
-    error = "options must be a JSON object";
-    return false;
-  }
-  for (const auto& [key, v] : value.get_object()) {
+  auto object = parse_object(text, "options", error);
+  if (!object) return false;
+  for (const auto& [key, v] : *object) {
     auto as_ms = [&](std::chrono::milliseconds& field) {
       if (!v.is_int64() || v.get_int64() <= 0) {
         error = std::string("option ") + std::string(key) + " must be a positive integer (milliseconds)";

@@ -7,13 +7,9 @@ namespace {
 
 // {"pinned": bool, "muted_until_ms": int, "archived": bool, "draft": string, "hidden": bool}
 bool parse_settings_change(const std::string& text, parley::SettingsChange& change, std::string& error) {
-  boost::system::error_code ec;
-  auto value = json::parse(text, ec);
-  if (ec || !value.is_object()) {
-    error = "the change must be a JSON object";
-    return false;
-  }
-  for (const auto& [key, v] : value.get_object()) {
+  auto object = parse_object(text, "the change", error);
+  if (!object) return false;
+  for (const auto& [key, v] : *object) {
     if ((key == "pinned" || key == "archived" || key == "hidden") && v.is_bool()) {
       (key == "pinned" ? change.pinned : key == "archived" ? change.archived : change.hidden) = v.get_bool();
     } else if (key == "muted_until_ms" && v.is_int64() && v.get_int64() >= 0) {

@@ -6,13 +6,9 @@ using namespace parley::capi;
 namespace {
 
 bool parse_group_change(const std::string& text, parley::GroupChange& change, std::string& error) {
-  boost::system::error_code ec;
-  auto value = json::parse(text, ec);
-  if (ec || !value.is_object()) {
-    error = "the change must be a JSON object";
-    return false;
-  }
-  for (const auto& [key, v] : value.get_object()) {
+  auto object = parse_object(text, "the change", error);
+  if (!object) return false;
+  for (const auto& [key, v] : *object) {
     std::optional<std::string>* text_field = key == "name"           ? &change.name
                                              : key == "avatar_url"   ? &change.avatar_url
                                              : key == "description"  ? &change.description

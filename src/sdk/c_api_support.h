@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "parley/client.h"
@@ -37,6 +39,17 @@ inline void fill(parley_string* out, const std::string& value) {
   }
   std::memcpy(out->data, value.data(), value.size());
   out->data[value.size()] = '\0';
+}
+
+// The JSON object `text` holds, or nullopt with `error` set to "<what> must be a JSON object".
+inline std::optional<json::object> parse_object(std::string_view text, const char* what, std::string& error) {
+  boost::system::error_code ec;
+  auto value = json::parse(text, ec);
+  if (ec || !value.is_object()) {
+    error = std::string(what) + " must be a JSON object";
+    return std::nullopt;
+  }
+  return std::move(value.as_object());
 }
 
 inline int fail(parley_string* error, int code, const std::string& message) {

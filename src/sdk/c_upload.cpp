@@ -23,13 +23,10 @@ extern "C" int parley_upload_file(const char* server, const char* token, const c
     options.server = server;
     options.token = token;
     if (options_json && options_len > 0) {
-      boost::system::error_code ec;
-      auto doc = json::parse(std::string_view(options_json, options_len), ec);
-      if (ec || !doc.is_object()) {
-        fill(error, "options must be a JSON object");
-        return PARLEY_ERR_BAD_ARGUMENT;
-      }
-      const auto& o = doc.as_object();
+      std::string problem;
+      auto parsed = parse_object(std::string_view(options_json, options_len), "options", problem);
+      if (!parsed) return fail(error, PARLEY_ERR_BAD_ARGUMENT, problem);
+      const auto& o = *parsed;
       if (auto* v = o.if_contains("file_name"); v && v->is_string()) options.file_name = v->as_string().c_str();
       if (auto* v = o.if_contains("content_type"); v && v->is_string()) options.content_type = v->as_string().c_str();
       if (auto* v = o.if_contains("resume_url"); v && v->is_string()) options.resume_url = v->as_string().c_str();
