@@ -5,7 +5,6 @@
 #include <boost/json/value.hpp>
 
 #include <ctime>
-#include <set>
 
 #include "cli/command_support.h"
 #include "cli/terminal.h"
@@ -190,8 +189,7 @@ int cmd_chat(Context& ctx, const std::string& to) {
   std::string conversation = resolve_target(ctx.user, to);
   Output& out = *ctx.out;
   Client* client = nullptr;
-  std::set<std::string> pending;
-  std::mutex pending_mutex;
+  std::vector<std::string> sent;  // ids of the lines typed; their outcomes are kept by the session
   SessionHooks hooks = trouble_hooks(out, ctx.verbose);
   hooks.on_message = [&, conversation](const MessageRecord& m, MessageOrigin origin) {
     if (m.conversation_id != conversation) return;
@@ -232,10 +230,6 @@ int cmd_chat(Context& ctx, const std::string& to) {
   };
   hooks.on_send = [&](const SendUpdate& u) {
     if (u.state == SendState::kFailed) out.err("parley: not sent: " + u.error);
-    if (u.state != SendState::kSending) {
-      std::lock_guard lock(pending_mutex);
-      pending.erase(u.client_msg_id);
-    }
     if (out.json() && u.state != SendState::kSending) out.out(to_json(u));
   };
   auto s = open_session(ctx, std::move(hooks));
@@ -277,21 +271,18 @@ int cmd_chat(Context& ctx, const std::string& to) {
       out.err("parley: cannot send: " + id.error().message);
       continue;
     }
-    std::lock_guard lock(pending_mutex);
-    pending.insert(*id);
+    sent.push_back(*id);
   }
   // Typed lines are in the outbox already; give them a moment to reach the server before leaving.
   auto deadline = Clock::now() + ctx.timeout;
-  for (;;) {
-    {
-      std::lock_guard lock(pending_mutex);
-      if (pending.empty()) break;
+  for (const auto& id : sent) {
+    while (!s->wait_send_outcome(id, std::chrono::milliseconds(0))) {
+      if (Clock::now() >= deadline) {
+        out.err("parley: some messages are still queued; they go out the next time parley connects");
+        return kExitQueued;
+      }
+      if (input.next(line, std::chrono::milliseconds(100), false) == StopOrInput::Event::kStopSignal) return 0;
     }
-    if (Clock::now() >= deadline) {
-      out.err("parley: some messages are still queued; they go out the next time parley connects");
-      return kExitQueued;
-    }
-    if (input.next(line, std::chrono::milliseconds(100), false) == StopOrInput::Event::kStopSignal) break;
   }
   return 0;
 }
