@@ -81,6 +81,11 @@ OptionSpec boolean(const char* key, const char* help, bool Config::*field) {
 const std::vector<OptionSpec>& option_specs() {
   static const std::vector<OptionSpec> specs = {
       text("listen", "HOST:PORT to serve WebSocket and HTTP on", &Config::listen),
+      text("tls_listen", "HOST:PORT to serve wss:// and https:// on (TLS 1.2+); empty: no TLS listener",
+           &Config::tls_listen),
+      text("tls_cert_file", "PEM certificate chain for tls_listen (server certificate first); re-read on SIGHUP",
+           &Config::tls_cert_file),
+      text("tls_key_file", "PEM private key for tls_listen; re-read on SIGHUP", &Config::tls_key_file),
       text("data_dir", "directory of the SQLite database", &Config::data_dir),
       text("cors_origins",
            "web origins (scheme://host[:port], comma-separated) whose pages may call the HTTP API and open "
@@ -201,6 +206,14 @@ std::string toml_value_as_text(const toml::node& node, const std::string& key) {
 
 void validate(const Config& c) {
   c.listen_port();  // throws on a malformed address
+  if (!c.tls_listen.empty()) {
+    Config::split_host_port(c.tls_listen, "tls_listen");
+    if (c.tls_cert_file.empty() || c.tls_key_file.empty()) {
+      throw std::runtime_error("tls_listen needs tls_cert_file and tls_key_file");
+    }
+  } else if (!c.tls_cert_file.empty() || !c.tls_key_file.empty()) {
+    throw std::runtime_error("tls_cert_file and tls_key_file are used only with tls_listen, which is not set");
+  }
   if (c.max_frame_bytes < 1024) throw std::runtime_error("max_frame_bytes must be at least 1024");
   if (c.requests_per_second == 0) throw std::runtime_error("requests_per_second must be positive");
   if (c.max_inflight_requests == 0 || c.sync_page_size == 0 || c.max_pull_limit == 0 || c.read_connections < 1 ||
@@ -230,17 +243,16 @@ void validate(const Config& c) {
 
 }  // namespace
 
-std::string Config::listen_host() const {
-  auto colon = listen.rfind(':');
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  return host;
-}
-
-uint16_t Config::listen_port() const {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) throw std::runtime_error("listen must be HOST:PORT, got '" + listen + "'");
-  return parse_number<uint16_t>("listen", listen.substr(colon + 1));
+Config::HostPort Config::split_host_port(const std::string& value, const char* option) {
+  auto colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw std::runtime_error(std::string(option) + " must be HOST:PORT, got '" + value + "'");
+  }
+  HostPort out{value.substr(0, colon), parse_number<uint16_t>(option, value.substr(colon + 1))};
+  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']') {
+    out.host = out.host.substr(1, out.host.size() - 2);
+  }
+  return out;
 }
 
 void apply_config_file(std::string_view text, const std::string& name, Config& config) {

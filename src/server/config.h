@@ -13,6 +13,9 @@ namespace parley::server {
 
 struct Config {
   std::string listen = "0.0.0.0:8080";
+  std::string tls_listen;                 // HOST:PORT for https:// and wss://; empty: no TLS listener
+  std::string tls_cert_file;              // PEM certificate chain, the server's certificate first
+  std::string tls_key_file;               // PEM private key of that certificate
   std::string data_dir = "./parley-data";
   std::string cors_origins;               // other web origins allowed to call the HTTP API (comma-separated)
   std::string web_root = "web/dist";      // the web client's build; missing: a plain home page at /
@@ -73,8 +76,15 @@ struct Config {
   std::string log_level = "info";         // trace | debug | info | warn | error | critical | off
   std::string port_file;                  // when set, the bound port is written here once listening
 
-  std::string listen_host() const;
-  uint16_t listen_port() const;
+  std::string listen_host() const { return split_host_port(listen, "listen").host; }
+  uint16_t listen_port() const { return split_host_port(listen, "listen").port; }
+
+  struct HostPort {
+    std::string host;  // without the brackets of an IPv6 literal
+    uint16_t port = 0;
+  };
+  // "HOST:PORT" (or "[v6]:PORT") of option `option`; throws std::runtime_error when malformed.
+  static HostPort split_host_port(const std::string& value, const char* option);
 };
 
 enum class ConfigOutcome { kRun, kExit };

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 
@@ -95,17 +96,35 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!config.port_file.empty()) {
-    std::ofstream(config.port_file + ".tmp") << port << "\n";
+    // The plain port, then the TLS port when there is one.
+    std::ofstream out(config.port_file + ".tmp");
+    out << port << "\n";
+    if (server.tls_port()) out << server.tls_port() << "\n";
+    out.close();
     std::filesystem::rename(config.port_file + ".tmp", config.port_file, fs_error);
   }
   spdlog::info("parleyd listening on {}:{} (WebSocket /v1/ws, HTTP), data in {}, admin API {}",
                config.listen_host(), port, config.data_dir, config.admin_secret.empty() ? "off" : "on");
+  if (server.tls_port()) {
+    spdlog::info("parleyd listening on {}:{} with TLS (wss:// and https://), certificate {}",
+                 Config::split_host_port(config.tls_listen, "tls_listen").host, server.tls_port(),
+                 config.tls_cert_file);
+  }
 
+  // SIGINT and SIGTERM stop the server; SIGHUP reloads the TLS certificate.
   boost::asio::io_context signals_ioc;
-  boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
-  signals.async_wait([](boost::system::error_code, int signal) {
-    spdlog::info("received {}, stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-  });
+  boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    if (signal != SIGHUP) {
+      spdlog::info("received {}, stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+      return;
+    }
+    if (auto failed = server.reload_tls()) spdlog::error("SIGHUP: TLS certificate not reloaded: {}", *failed);
+    else spdlog::info("SIGHUP: TLS certificate reloaded from {}", config.tls_cert_file);
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
   signals_ioc.run();
 
   server.stop();

@@ -57,6 +57,8 @@ std::string Metrics::render() const {
   counter(out, "parley_media_download_bytes_total", "Blob bytes sent to clients.", media_download_bytes.load());
   counter(out, "parley_slow_consumers_closed_total", "Connections closed for not reading fast enough.",
           slow_consumers_closed.load());
+  counter(out, "parley_tls_handshake_failures_total", "TLS handshakes that failed or timed out.",
+          tls_handshake_failures.load());
   out += "# HELP parley_errors_total Errors returned to clients, by code.\n# TYPE parley_errors_total counter\n";
   for (size_t i = 1; i < errors.size(); ++i) {
     if (!v1::ErrorCode_IsValid(static_cast<int>(i))) continue;

@@ -36,6 +36,7 @@ struct Metrics {
   std::atomic<uint64_t> messages_stored{0};
   std::atomic<uint64_t> messages_delivered{0};
   std::atomic<uint64_t> slow_consumers_closed{0};
+  std::atomic<uint64_t> tls_handshake_failures{0};   // on tls_listen: bad clients, old TLS versions, timeouts
   std::atomic<uint64_t> media_blobs_stored{0};        // uploads that became a blob (new or deduplicated)
   std::atomic<uint64_t> media_upload_bytes{0};        // upload body bytes received
   std::atomic<uint64_t> media_uploads_refused{0};     // uploads whose processing refused the content

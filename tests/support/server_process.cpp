@@ -80,7 +80,10 @@ void ServerProcess::start() {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(port_file);
-    if (in >> port_) return;
+    if (in >> port_) {
+      if (!(in >> tls_port_)) tls_port_ = 0;  // a second line: the TLS port
+      return;
+    }
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
@@ -97,6 +100,10 @@ void ServerProcess::wait_exit() {
   waitpid(pid_, &status, 0);
   exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   pid_ = -1;
+}
+
+void ServerProcess::signal(int signal_number) {
+  if (pid_ > 0) ::kill(pid_, signal_number);
 }
 
 void ServerProcess::terminate() {

@@ -17,6 +17,7 @@ class ServerProcess {
   ~ServerProcess();
 
   uint16_t port() const { return port_; }
+  uint16_t tls_port() const { return tls_port_; }  // 0 unless started with --tls-listen
   const std::string& data_dir() const { return data_dir_; }
   // Everything the server wrote to stdout and stderr, across restarts. Its tail is printed when the test
   // that owns the server has failed.
@@ -27,6 +28,7 @@ class ServerProcess {
   void terminate();  // SIGTERM, wait for exit; returns when it has exited
   void kill9();      // SIGKILL, wait
   void start();      // (re)start on the same data dir; waits until it listens
+  void signal(int signal_number);  // e.g. SIGHUP
   int exit_status() const { return exit_status_; }
 
  private:
@@ -37,6 +39,7 @@ class ServerProcess {
   std::string data_dir_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  uint16_t tls_port_ = 0;
   int exit_status_ = -1;
 };
 

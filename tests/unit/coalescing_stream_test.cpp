@@ -23,7 +23,7 @@ struct Connected {
 
   Connected() {
     client->connect(acceptor.local_endpoint());
-    stream = std::make_unique<CoalescingStream>(acceptor.accept());
+    stream = std::make_unique<CoalescingStream>(NetStream(acceptor.accept()));
     stream->count_writes_in(&socket_writes);
   }
   // Reads `n` bytes on the client side while the io_context writes them.

@@ -16,8 +16,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/websocket/teardown.hpp>
 
 #include <array>
 #include <cstdint>
@@ -29,15 +27,16 @@
 
 #include "protocol/codec.h"
 #include "protocol/ws_frame.h"
+#include "server/net/net_stream.h"
 
 namespace parley::server {
 
 class CoalescingStream {
  public:
-  using executor_type = boost::beast::tcp_stream::executor_type;
-  using next_layer_type = boost::beast::tcp_stream;
+  using executor_type = NetStream::executor_type;
+  using next_layer_type = NetStream;
 
-  explicit CoalescingStream(boost::asio::ip::tcp::socket&& socket) : next_(std::move(socket)) {}
+  explicit CoalescingStream(NetStream&& stream) : next_(std::move(stream)) {}
 
   executor_type get_executor() noexcept { return next_.get_executor(); }
   next_layer_type& next_layer() noexcept { return next_; }
@@ -177,15 +176,13 @@ class CoalescingStream {
 
 // Closing a websocket tears down its lowest layer; write what the close frame left queued first.
 inline void teardown(boost::beast::role_type role, CoalescingStream& stream, boost::system::error_code& ec) {
-  using boost::beast::websocket::teardown;
-  teardown(role, stream.next_layer().socket(), ec);
+  teardown(role, stream.next_layer(), ec);
 }
 
 template <typename TeardownHandler>
 void async_teardown(boost::beast::role_type role, CoalescingStream& stream, TeardownHandler&& handler) {
   stream.when_drained([role, &stream, h = std::forward<TeardownHandler>(handler)]() mutable {
-    using boost::beast::websocket::async_teardown;
-    async_teardown(role, stream.next_layer().socket(), std::move(h));
+    async_teardown(role, stream.next_layer(), std::move(h));
   });
 }
 

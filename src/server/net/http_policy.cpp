@@ -28,8 +28,9 @@ bool HttpPolicy::may_connect(std::string_view origin, std::string_view host) con
   return scheme_end != std::string_view::npos && !host.empty() && origin.substr(scheme_end + 3) == host;
 }
 
-void HttpPolicy::decorate(http::fields& res, std::string_view origin) const {
+void HttpPolicy::decorate(http::fields& res, std::string_view origin, bool tls) const {
   res.set("X-Content-Type-Options", "nosniff");
+  if (tls) res.set(http::field::strict_transport_security, "max-age=31536000");
   res.set("X-Frame-Options", "DENY");
   res.set("Referrer-Policy", "no-referrer");
   if (res.find("Content-Security-Policy") == res.end()) {
@@ -44,7 +45,7 @@ void HttpPolicy::decorate(http::fields& res, std::string_view origin) const {
 }
 
 unsigned HttpPolicy::preflight(http::fields& res, std::string_view origin) const {
-  decorate(res, origin);
+  decorate(res, origin, false);
   if (!listed(origin)) return 403;
   res.set(http::field::access_control_allow_methods, "GET, HEAD, POST, PATCH, DELETE, OPTIONS");
   res.set(http::field::access_control_allow_headers,

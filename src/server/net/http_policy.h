@@ -20,8 +20,9 @@ class HttpPolicy {
   // the request's Host header, or a listed origin.
   bool may_connect(std::string_view origin, std::string_view host) const;
 
-  // Security headers for every answer, and the CORS headers when `origin` is listed.
-  void decorate(boost::beast::http::fields& res, std::string_view origin) const;
+  // Security headers for every answer (over TLS also Strict-Transport-Security), and the CORS headers when
+  // `origin` is listed.
+  void decorate(boost::beast::http::fields& res, std::string_view origin, bool tls) const;
   // The answer to a CORS preflight (OPTIONS with Access-Control-Request-Method): 204 with what is allowed
   // for a listed origin, else 403.
   unsigned preflight(boost::beast::http::fields& res, std::string_view origin) const;

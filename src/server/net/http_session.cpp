@@ -28,9 +28,7 @@ See <code>docs/protocol.md</code> to chat by hand with a WebSocket tool.</p></bo
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket&& socket, SessionContext& context)
-      : stream_(std::move(socket)), context_(context) {}
-  HttpSession(beast::tcp_stream&& stream, beast::flat_buffer&& buffer, SessionContext& context)
+  HttpSession(NetStream&& stream, beast::flat_buffer&& buffer, SessionContext& context)
       : stream_(std::move(stream)), context_(context), buffer_(std::move(buffer)) {}
 
   void read_next() {
@@ -78,7 +76,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (!context_.address_slots.try_take(address)) {
         return reply(429, "text/plain", "too many connections from your address\n", false);
       }
-      auto ws = std::make_shared<WsSession>(stream_.release_socket(), std::move(address), context_);
+      auto ws = std::make_shared<WsSession>(std::move(stream_), std::move(address), context_);
       ws->start(parser_->release());
       return;
     }
@@ -121,7 +119,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res->set(http::field::content_type, content_type);
     res->set(http::field::cache_control, "no-store");
     for (const auto& [name, value] : headers) res->set(name, value);
-    context_.http_policy.decorate(*res, parser_ ? std::string_view(parser_->get()[http::field::origin]) : std::string_view());
+    context_.http_policy.decorate(*res, parser_ ? std::string_view(parser_->get()[http::field::origin]) : std::string_view(),
+                                  stream_.is_tls());
     res->keep_alive(keep_alive && parser_ && parser_->get().keep_alive() && !context_.stopping);
     res->body() = std::move(body);
     res->prepare_payload();
@@ -138,7 +137,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     stream_.close();
   }
 
-  beast::tcp_stream stream_;
+  NetStream stream_;
   SessionContext& context_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -146,11 +145,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 }  // namespace
 
-void serve_http(boost::asio::ip::tcp::socket socket, SessionContext& context) {
-  std::make_shared<HttpSession>(std::move(socket), context)->read_next();
-}
-
-void serve_http(beast::tcp_stream stream, beast::flat_buffer buffer, SessionContext& context) {
+void serve_http(NetStream stream, SessionContext& context, beast::flat_buffer buffer) {
   std::make_shared<HttpSession>(std::move(stream), std::move(buffer), context)->read_next();
 }
 

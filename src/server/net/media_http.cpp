@@ -76,7 +76,7 @@ std::string json_of(const google::protobuf::Message& m) { return protocol::encod
 
 class MediaSession : public std::enable_shared_from_this<MediaSession> {
  public:
-  MediaSession(beast::tcp_stream&& stream, beast::flat_buffer&& buffer,
+  MediaSession(NetStream&& stream, beast::flat_buffer&& buffer,
                http::request_parser<http::string_body>& header, SessionContext& context, MediaService& media)
       : stream_(std::move(stream)), buffer_(std::move(buffer)), parser_(std::move(header)), context_(context),
         media_(media) {}
@@ -126,7 +126,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     res->set(http::field::server, "parleyd");
     res->set(http::field::cache_control, "no-store");
     if (path_.starts_with("/v1/media/uploads")) res->set("Tus-Resumable", kTusVersion);
-    context_.http_policy.decorate(*res, parser_.get()[http::field::origin]);
+    context_.http_policy.decorate(*res, parser_.get()[http::field::origin], stream_.is_tls());
     return res;
   }
 
@@ -163,7 +163,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     stream_.expires_after(std::chrono::seconds(context_.config.handshake_timeout_seconds) + kBodyTimeout);
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
       if (ec || !res->keep_alive()) return self->close();
-      serve_http(std::move(self->stream_), std::move(self->buffer_), self->context_);
+      serve_http(std::move(self->stream_), self->context_, std::move(self->buffer_));
     });
   }
 
@@ -514,7 +514,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
                 media::content_disposition(inline_ok ? "inline" : "attachment",
                                            d->file_name.empty() ? d->key : d->file_name));
       }
-      context_.http_policy.decorate(res, req[http::field::origin]);
+      context_.http_policy.decorate(res, req[http::field::origin], stream_.is_tls());
     };
     auto inm = req[http::field::if_none_match];
     if (!inm.empty() && (inm == "*" || inm.find(etag) != std::string_view::npos)) {
@@ -565,7 +565,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
       if (ec) return self->close();
       if (!sr->is_done()) return self->write_blob(res, sr);
       if (!res->keep_alive()) return self->close();
-      serve_http(std::move(self->stream_), std::move(self->buffer_), self->context_);
+      serve_http(std::move(self->stream_), self->context_, std::move(self->buffer_));
     });
   }
 
@@ -580,7 +580,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
     http::async_write_header(stream_, *sr, [self = shared_from_this(), res, sr](beast::error_code ec, size_t) {
       if (ec || !res->keep_alive()) return self->close();
-      serve_http(std::move(self->stream_), std::move(self->buffer_), self->context_);
+      serve_http(std::move(self->stream_), self->context_, std::move(self->buffer_));
     });
   }
 
@@ -608,7 +608,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     if (!queued) error(v1::UNAVAILABLE, "the server is busy; retry later");
   }
 
-  beast::tcp_stream stream_;
+  NetStream stream_;
   beast::flat_buffer buffer_;
   http::request_parser<http::buffer_body> parser_;  // the header is read; the body, if any, is read in read_body
   SessionContext& context_;
@@ -634,7 +634,7 @@ bool is_media_target(std::string_view target) {
   return target.starts_with("/v1/media/") || target.starts_with("/v1/admin/media/");
 }
 
-void serve_media(beast::tcp_stream stream, beast::flat_buffer buffer, http::request_parser<http::string_body>& parser,
+void serve_media(NetStream stream, beast::flat_buffer buffer, http::request_parser<http::string_body>& parser,
                  SessionContext& context) {
   MediaService* media = context.api.services().media;
   if (!media) {
@@ -644,7 +644,7 @@ void serve_media(beast::tcp_stream stream, beast::flat_buffer buffer, http::requ
     res->body() = R"({"error":{"code":"NOT_FOUND","message":"media is not enabled"}})";
     res->keep_alive(false);
     res->prepare_payload();
-    auto s = std::make_shared<beast::tcp_stream>(std::move(stream));
+    auto s = std::make_shared<NetStream>(std::move(stream));
     http::async_write(*s, *res, [s, res](beast::error_code, size_t) { s->close(); });
     return;
   }

@@ -8,12 +8,12 @@
 #pragma once
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <string_view>
 
+#include "server/net/net_stream.h"
 #include "server/net/session_context.h"
 
 namespace parley::server {
@@ -22,7 +22,7 @@ bool is_media_target(std::string_view target);
 
 // Serves one media request whose header `parser` has read (its body not yet); the header moves out of `parser`.
 // Runs on the stream's thread.
-void serve_media(boost::beast::tcp_stream stream, boost::beast::flat_buffer buffer,
+void serve_media(NetStream stream, boost::beast::flat_buffer buffer,
                  boost::beast::http::request_parser<boost::beast::http::string_body>& parser,
                  SessionContext& context);
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "server/net/http_session.h"
+#include "server/net/net_stream.h"
 #include "server/net/ws_session.h"
 
 namespace parley::server {
@@ -23,6 +24,7 @@ struct Server::Loop {
   std::unique_ptr<SessionContext> context;  // declared first: outlives the io_context and its handlers
   asio::io_context ioc{1};
   std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<tcp::acceptor> tls_acceptor;  // null without tls_listen
   std::unique_ptr<asio::steady_timer> accept_retry;  // after an accept error such as EMFILE
   std::thread thread;
 };
@@ -30,11 +32,36 @@ struct Server::Loop {
 Server::Server(const Config& config, Api& api, AdminApi& admin, Metrics& metrics)
     : config_(config), api_(api), admin_(admin), metrics_(metrics) {}
 
+namespace {
+
+// An acceptor on `address` ("HOST:PORT" of option `option`) that shares its port with the other threads'.
+// With port 0, `port` is set to the port the first one got and the others join it.
+std::unique_ptr<tcp::acceptor> open_acceptor(asio::io_context& ioc, const std::string& address, const char* option,
+                                             uint16_t& port) {
+  auto where = Config::split_host_port(address, option);
+  boost::system::error_code ec;
+  auto ip = asio::ip::make_address(where.host, ec);
+  if (ec) throw std::runtime_error(std::string(option) + " host '" + where.host + "' is not an IP address");
+  tcp::endpoint endpoint(ip, port ? port : where.port);
+  auto a = std::make_unique<tcp::acceptor>(ioc);
+  a->open(endpoint.protocol(), ec);
+  if (!ec) a->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a->set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+  if (!ec) a->bind(endpoint, ec);
+  if (!ec) a->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + address + " (" + option + "): " + ec.message());
+  port = a->local_endpoint().port();
+  return a;
+}
+
+}  // namespace
+
 Server::~Server() {
   stop();
   // Destroy acceptors before their io_contexts; pending handlers (and the sessions they own) go with them.
   for (auto& loop : loops_) {
     loop->acceptor.reset();
+    loop->tls_acceptor.reset();
     loop->accept_retry.reset();
   }
 }
@@ -42,10 +69,8 @@ Server::~Server() {
 uint16_t Server::start() {
   int threads = config_.io_threads > 0 ? config_.io_threads : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(1, threads);
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(config_.listen_host(), ec);
-  if (ec) throw std::runtime_error("listen host '" + config_.listen_host() + "' is not an IP address");
-  uint16_t port = config_.listen_port();
+  if (!config_.tls_listen.empty()) tls_ = std::make_unique<TlsCredentials>(config_.tls_cert_file, config_.tls_key_file);
+  uint16_t port = 0;
   web_ = StaticFiles::load(config_.web_root);
   if (web_) spdlog::info("serving the web client from {} ({} files)", web_->root(), web_->file_count());
   else spdlog::info("no web client at '{}' (web_root); / serves a plain page", config_.web_root);
@@ -55,45 +80,61 @@ uint16_t Server::start() {
         new SessionContext{api_, admin_, config_, metrics_, stopping_, next_connection_id_, address_slots_,
                            http_policy_, {}, 64});
     loop->context->web = web_.get();
-    loop->acceptor = std::make_unique<tcp::acceptor>(loop->ioc);
+    loop->acceptor = open_acceptor(loop->ioc, config_.listen, "listen", port);
+    if (tls_) loop->tls_acceptor = open_acceptor(loop->ioc, config_.tls_listen, "tls_listen", tls_port_);
     loop->accept_retry = std::make_unique<asio::steady_timer>(loop->ioc);
-    tcp::endpoint endpoint(address, port);
-    auto& a = *loop->acceptor;
-    a.open(endpoint.protocol(), ec);
-    if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) a.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
-    if (!ec) a.bind(endpoint, ec);
-    if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) throw std::runtime_error("cannot listen on " + config_.listen + ": " + ec.message());
-    port = a.local_endpoint().port();  // with port 0, the others join the port the first one got
     loops_.push_back(std::move(loop));
   }
   for (auto& loop : loops_) {
-    accept_next(*loop);
+    accept_next(*loop, false);
+    if (loop->tls_acceptor) accept_next(*loop, true);
     loop->thread = std::thread([l = loop.get()] { l->ioc.run(); });
   }
   return port;
 }
 
-void Server::accept_next(Loop& loop) {
-  loop.acceptor->async_accept(loop.ioc, [this, &loop](boost::system::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !loop.acceptor->is_open()) return;
+std::optional<std::string> Server::reload_tls() {
+  if (!tls_) return "TLS is not configured (tls_listen)";
+  return tls_->reload();
+}
+
+void Server::accept_next(Loop& loop, bool tls) {
+  tcp::acceptor& acceptor = tls ? *loop.tls_acceptor : *loop.acceptor;
+  acceptor.async_accept(loop.ioc, [this, &loop, &acceptor, tls](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
     const bool out_of_resources = ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
                                   ec == asio::error::no_memory ||
                                   ec == boost::system::errc::too_many_files_open_in_system;
-    if (ec && !out_of_resources) return accept_next(loop);  // e.g. a connection aborted before accept
+    if (ec && !out_of_resources) return accept_next(loop, tls);  // e.g. a connection aborted before accept
     if (ec) {
-      // Out of file descriptors or memory: retrying at once would spin. Try again shortly.
-      loop.accept_retry->expires_after(std::chrono::milliseconds(100));
-      loop.accept_retry->async_wait([this, &loop](boost::system::error_code wait_ec) {
-        if (!wait_ec && loop.acceptor->is_open()) accept_next(loop);
+      // Out of file descriptors or memory: retrying at once would spin. Try again shortly. (One timer per
+      // loop: when both listeners run out at once, the plain one is retried first, then the TLS one.)
+      auto& retry = *loop.accept_retry;
+      retry.expires_after(std::chrono::milliseconds(100));
+      retry.async_wait([this, &loop, &acceptor, tls](boost::system::error_code wait_ec) {
+        if (!wait_ec && acceptor.is_open()) accept_next(loop, tls);
       });
       return;
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    serve_http(std::move(socket), *loop.context);
-    accept_next(loop);
+    if (tls) serve_tls(loop, std::move(socket));
+    else serve_http(NetStream(std::move(socket)), *loop.context);
+    accept_next(loop, tls);
+  });
+}
+
+// The TLS handshake, bounded by the handshake timeout, then HTTP as on the plain port.
+void Server::serve_tls(Loop& loop, tcp::socket socket) {
+  auto stream = std::make_shared<NetStream>(std::move(socket), tls_->current());
+  stream->expires_after(std::chrono::seconds(config_.handshake_timeout_seconds));
+  stream->async_handshake([this, stream, &loop](boost::system::error_code ec) {
+    if (ec) {
+      metrics_.tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
+      spdlog::debug("TLS handshake failed: {}", ec.message());
+      return stream->close();
+    }
+    serve_http(std::move(*stream), *loop.context);
   });
 }
 
@@ -103,6 +144,7 @@ void Server::stop() {
     asio::post(loop->ioc, [l = loop.get()] {
       boost::system::error_code ignored;
       l->acceptor->close(ignored);
+      if (l->tls_acceptor) l->tls_acceptor->close(ignored);
       l->accept_retry->cancel();
       for (auto& weak : l->context->sessions) {
         if (auto s = weak.lock()) s->shut_down();

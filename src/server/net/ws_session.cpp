@@ -19,9 +19,9 @@ using protocol::Encoding;
 constexpr auto kCloseSessionEnded = static_cast<websocket::close_code>(4001);
 constexpr auto kCloseAuthTimeout = static_cast<websocket::close_code>(4002);
 
-WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, std::string remote_address, SessionContext& context)
+WsSession::WsSession(NetStream&& stream, std::string remote_address, SessionContext& context)
     : Connection(context.next_connection_id.fetch_add(1) + 1, std::move(remote_address)),
-      ws_(std::move(socket)),
+      ws_(std::move(stream)),
       context_(context),
       session_timer_(ws_.get_executor()),
       rate_tokens_(context.config.requests_per_second),

@@ -9,7 +9,6 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -26,7 +25,7 @@ namespace parley::server {
 class WsSession final : public Connection, public std::enable_shared_from_this<WsSession> {
  public:
   // `remote_address` holds a slot of context.address_slots, given back when the session ends.
-  WsSession(boost::asio::ip::tcp::socket&& socket, std::string remote_address, SessionContext& context);
+  WsSession(NetStream&& stream, std::string remote_address, SessionContext& context);
   ~WsSession() override;
 
   // Completes the upgrade of `request` and starts reading.
