@@ -216,7 +216,8 @@ struct ClientCallbacks {
 using Executor = std::function<void(std::function<void()>)>;
 
 struct ClientOptions {
-  std::string server_url = "ws://127.0.0.1:8080/v1/ws";  // also accepted: "host:port"
+  std::string server_url = "ws://127.0.0.1:8080/v1/ws";  // also: "wss://host:port/v1/ws", "host:port"
+  std::string tls_ca_file;  // wss://: PEM CA certificates to trust instead of the system's (a private CA)
   std::string database_path;                             // this account's SQLite file; created when missing. Required.
   std::string device_id;           // stable per installation; empty: a random id kept in the database
   std::string platform = "LINUX";  // IOS, ANDROID, WEB, WINDOWS, MACOS, LINUX, BOT

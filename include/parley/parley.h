@@ -92,6 +92,7 @@ typedef void (*parley_done_fn)(void* user_data, int status, const char* json, si
 
 /* Opens the account database and starts the client thread (without connecting). options_json:
  *   {"server_url": "ws://127.0.0.1:8080/v1/ws", "database_path": "/path/alice.db",   (required)
+ *    "tls_ca_file": "/path/ca.pem" (wss:// with a private CA; default: the system's CA certificates),
  *    "device_id": "...", "platform": "LINUX", "heartbeat_min_ms": 20000, "heartbeat_max_ms": 240000,
  *    "request_timeout_ms": 15000, "backoff_min_ms": 500, "backoff_max_ms": 60000, "max_outbox": 10000}
  * `callbacks` is copied; it may be NULL (no callbacks). */

@@ -12,8 +12,9 @@ extern "C" {
 /* Progress of an upload: bytes the server confirmed of total. Return 0 to stop the upload. */
 typedef int (*parley_upload_progress_fn)(void* user_data, uint64_t sent, uint64_t total);
 
-/* Uploads the file at `path` to `server` ("host:port") with session `token`, resumably, blocking the calling
- * thread. options_json (may be NULL): {"file_name", "content_type", "chunk_bytes", "resume_url"}. On
+/* Uploads the file at `path` to `server` ("host:port", or a ws://, wss://, http:// or https:// URL) with session
+ * `token`, resumably, blocking the calling thread. options_json (may be NULL): {"file_name", "content_type",
+ * "chunk_bytes", "resume_url", "tls_ca_file"}. On
  * PARLEY_OK, out_blob receives the server's blob description (JSON: blob_id, mime_type, size_bytes, width,
  * height, duration_ms, thumbnails, waveform) plus "upload_url"; else the status is an error code and `error`
  * says why. */

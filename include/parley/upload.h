@@ -18,7 +18,8 @@
 namespace parley {
 
 struct UploadOptions {
-  std::string server;            // as ClientOptions::server: "host:port", "ws://host:port" or "http://host:port"
+  std::string server;            // as ClientOptions::server_url: "host:port", "ws://…", "wss://…", "http(s)://…"
+  std::string tls_ca_file;       // as ClientOptions::tls_ca_file
   std::string token;             // the session token (Client::session_token())
   std::string file_name;         // offered to recipients; default: the path's last component
   std::string content_type;      // the claimed type (the server checks it against the content); may be empty

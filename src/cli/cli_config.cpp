@@ -26,6 +26,7 @@ CliConfig load_config(const std::string& home_flag) {
       auto table = toml::parse_file(file.string());
       config.server = table["server"].value_or(std::string());
       config.user = table["user"].value_or(std::string());
+      config.ca_file = table["ca_file"].value_or(std::string());
     } catch (const toml::parse_error& e) {
       throw std::runtime_error(file.string() + " is not valid TOML: " + std::string(e.description()));
     }
@@ -46,6 +47,7 @@ void save_config(const CliConfig& config) {
   }
   table.insert_or_assign("server", config.server);
   table.insert_or_assign("user", config.user);
+  if (!config.ca_file.empty()) table.insert_or_assign("ca_file", config.ca_file);
   fs::path tmp = file;
   tmp += ".tmp";
   {

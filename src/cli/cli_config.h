@@ -15,6 +15,7 @@ namespace parley::cli {
 struct CliConfig {
   std::string home;
   std::string server;  // empty: not configured
+  std::string ca_file;  // CA certificates for a wss:// server with a private CA; empty: the system's
   std::string user;    // empty: nobody logged in
 };
 

@@ -37,10 +37,12 @@ bool is_terminal(ConnectionState state) {
          state == ConnectionState::kTokenExpired || state == ConnectionState::kAuthFailed;
 }
 
-Session::Session(const std::string& server, const std::string& database, Output& output, SessionHooks hooks)
+Session::Session(const std::string& server, const std::string& ca_file, const std::string& database, Output& output,
+                 SessionHooks hooks)
     : output_(output), hooks_(std::move(hooks)) {
   ClientOptions options;
   options.server_url = server;
+  options.tls_ca_file = ca_file;
   options.database_path = database;
   options.backoff_min = std::chrono::milliseconds(500);
   options.backoff_max = std::chrono::seconds(30);

@@ -47,7 +47,8 @@ struct SessionHooks {
 class Session {
  public:
   // Opens the account database. Throws std::runtime_error with a message for people.
-  Session(const std::string& server, const std::string& database, Output& output, SessionHooks hooks = {});
+  Session(const std::string& server, const std::string& ca_file, const std::string& database, Output& output,
+          SessionHooks hooks = {});
 
   Client& client() { return *client_; }
 

@@ -88,7 +88,7 @@ int login_common(Context& ctx, const std::string& user, const std::string& passw
     ctx.out->err("parley: a user id and a password are needed");
     return 1;
   }
-  Session s(ctx.server, database_path(ctx.config, user), *ctx.out, trouble_hooks(*ctx.out, ctx.verbose));
+  Session s(ctx.server, ctx.ca_file, database_path(ctx.config, user), *ctx.out, trouble_hooks(*ctx.out, ctx.verbose));
   auto result = Session::wait_done<SessionSummary>(
       [&](Done<SessionSummary> done) {
         if (register_first)
@@ -107,6 +107,7 @@ int login_common(Context& ctx, const std::string& user, const std::string& passw
     return 1;
   }
   ctx.config.server = ctx.server;
+  ctx.config.ca_file = ctx.ca_file;
   ctx.config.user = user;
   save_config(ctx.config);
   if (ctx.out->json()) {
@@ -136,6 +137,7 @@ int cmd_logout(Context& ctx) {
   if (result && !*result) ctx.out->err("parley: the server refused the logout: " + (*result).error().message);
   ctx.config.user.clear();
   ctx.config.server = ctx.server;
+  ctx.config.ca_file = ctx.ca_file;
   save_config(ctx.config);
   ctx.out->out(ctx.out->json() ? "{\"logged_out\":\"" + ctx.user + "\"}" : "logged out " + ctx.user);
   return 0;
@@ -375,7 +377,7 @@ int cmd_search(Context& ctx, const std::string& query, uint32_t limit, bool on_s
     return 0;
   }
   if (!require_user(ctx)) return 1;
-  Session s(ctx.server, database_path(ctx.config, ctx.user), *ctx.out);
+  Session s(ctx.server, ctx.ca_file, database_path(ctx.config, ctx.user), *ctx.out);
   auto found = s.client().search(query, limit);
   if (!found) {
     ctx.out->err("parley: search failed: " + found.error().message);
@@ -445,7 +447,7 @@ int cmd_tail(Context& ctx) {
 int cmd_outbox(Context& ctx, const std::string& resend_id, const std::string& cancel_id) {
   if (!require_user(ctx)) return 1;
   if (!cancel_id.empty()) {
-    Session s(ctx.server, database_path(ctx.config, ctx.user), *ctx.out);
+    Session s(ctx.server, ctx.ca_file, database_path(ctx.config, ctx.user), *ctx.out);
     auto r = s.client().cancel(cancel_id);
     if (!r) {
       ctx.out->err("parley: cannot cancel: " + r.error().message);
@@ -477,7 +479,7 @@ int cmd_outbox(Context& ctx, const std::string& resend_id, const std::string& ca
     }
     return 0;
   }
-  Session s(ctx.server, database_path(ctx.config, ctx.user), *ctx.out);
+  Session s(ctx.server, ctx.ca_file, database_path(ctx.config, ctx.user), *ctx.out);
   auto list = s.client().unsent(1000);
   if (!list) {
     ctx.out->err("parley: " + list.error().message);

@@ -16,6 +16,7 @@ inline constexpr int kExitQueued = 3;
 struct Context {
   CliConfig config;
   std::string server;  // effective server URL
+  std::string ca_file;  // effective CA file for wss:// ("" : the system's CA certificates)
   std::string user;    // effective account ("" if none)
   Output* out = nullptr;
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};

@@ -32,12 +32,15 @@ int main(int argc, char** argv) {
       "Defaults come from <home>/config.toml (server, user); `parley login` writes them."};
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the subcommand: `parley history bob --json`
-  std::string home, server, user;
+  std::string home, server, user, ca_file;
   bool json = false, verbose = false;
   int timeout_s = 10;
   app.add_option("--home", home,
                  "directory for config.toml and account data (env PARLEY_HOME; default ~/.config/parley)");
-  app.add_option("--server", server, "server address, ws://HOST:PORT/v1/ws or HOST:PORT (env PARLEY_SERVER)");
+  app.add_option("--server", server,
+                 "server address: ws://HOST:PORT/v1/ws, wss://HOST:PORT/v1/ws or HOST:PORT (env PARLEY_SERVER)");
+  app.add_option("--ca-file", ca_file,
+                 "PEM CA certificates to trust for a wss:// server (env PARLEY_CA_FILE; default: the system's)");
   app.add_option("--user", user, "account to act as (env PARLEY_USER; default: the last login)");
   app.add_flag("--json", json, "machine-readable output: one JSON object per line");
   app.add_flag("-v,--verbose", verbose, "report every connection state change on stderr");
@@ -137,6 +140,7 @@ int main(int argc, char** argv) {
                      ? server
                      : env_or("PARLEY_SERVER", ctx.config.server.empty() ? kDefaultServer : ctx.config.server);
     ctx.user = !user.empty() ? user : env_or("PARLEY_USER", ctx.config.user);
+    ctx.ca_file = !ca_file.empty() ? ca_file : env_or("PARLEY_CA_FILE", ctx.config.ca_file);
     ctx.out = &out;
     ctx.timeout = std::chrono::seconds(timeout_s);
     ctx.verbose = verbose;

@@ -45,6 +45,8 @@ bool parse_options(const std::string& text, parley::ClientOptions& o, std::strin
       ok = as_text(o.server_url);
     else if (key == "database_path")
       ok = as_text(o.database_path);
+    else if (key == "tls_ca_file")
+      ok = as_text(o.tls_ca_file);
     else if (key == "device_id")
       ok = as_text(o.device_id);
     else if (key == "platform")

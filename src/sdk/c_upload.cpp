@@ -30,6 +30,7 @@ extern "C" int parley_upload_file(const char* server, const char* token, const c
       if (auto* v = o.if_contains("file_name"); v && v->is_string()) options.file_name = v->as_string().c_str();
       if (auto* v = o.if_contains("content_type"); v && v->is_string()) options.content_type = v->as_string().c_str();
       if (auto* v = o.if_contains("resume_url"); v && v->is_string()) options.resume_url = v->as_string().c_str();
+      if (auto* v = o.if_contains("tls_ca_file"); v && v->is_string()) options.tls_ca_file = v->as_string().c_str();
       if (auto* v = o.if_contains("chunk_bytes"); v && v->is_int64() && v->as_int64() > 0) {
         options.chunk_bytes = static_cast<size_t>(v->as_int64());
       }

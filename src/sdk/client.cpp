@@ -53,6 +53,7 @@ ClientResult<std::unique_ptr<Client>> Client::create(ClientOptions options, Clie
   if (!sdk::parse_server_url(options.server_url, address, url_error)) {
     return std::unexpected(ClientError{kErrorBadArgument, url_error});
   }
+  address.tls_ca_file = options.tls_ca_file;
   if (options.platform.empty() || options.platform == "PLATFORM_UNSPECIFIED" || !parley::v1::Platform_IsValid([&] {
         parley::v1::Platform p = parley::v1::PLATFORM_UNSPECIFIED;
         return parley::v1::Platform_Parse(options.platform, &p) ? static_cast<int>(p) : -1;

@@ -1,16 +1,18 @@
 // Media uploads over HTTP (tus 1.0): create, PATCH chunks, on a failure ask the offset (HEAD) and continue.
 #include "parley/upload.h"
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
+#include "sdk/client_tls.h"
 #include "sdk/ws_transport.h"
 
 namespace parley {
@@ -52,38 +54,75 @@ class HttpLink {
   HttpLink(sdk::ServerAddress address, std::chrono::milliseconds timeout)
       : address_(std::move(address)), timeout_(timeout) {}
 
+  // One request on a new connection (plain or TLS). Every step is bounded by the timeout.
   std::expected<Reply, ClientError> call(http::verb method, const std::string& target, const http::fields& headers,
                                          std::string body) {
     try {
-      beast::tcp_stream stream(ioc_);
-      stream.expires_after(timeout_);
       tcp::resolver resolver(ioc_);
-      stream.connect(resolver.resolve(address_.host, address_.port));
-      http::request<http::string_body> req{method, target, 11};
-      for (const auto& f : headers) req.set(f.name_string(), f.value());
-      req.set(http::field::host, address_.host);
-      req.body() = std::move(body);
-      req.prepare_payload();
-      http::write(stream, req);
-      beast::flat_buffer buffer;
-      http::response_parser<http::string_body> parser;
-      parser.skip(method == http::verb::head);
-      parser.body_limit(1024 * 1024);
-      http::read(stream, buffer, parser);
-      Reply r;
-      r.status = parser.get().result_int();
-      for (const auto& f : parser.get()) r.headers.set(f.name_string(), f.value());
-      r.body = std::move(parser.get().body());
-      beast::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      return r;
+      auto endpoints = resolver.resolve(address_.host, address_.port);
+      if (!address_.tls) {
+        beast::tcp_stream stream(ioc_);
+        connect(stream, endpoints);
+        return exchange(stream, method, target, headers, std::move(body));
+      }
+      if (!tls_) {
+        std::string problem;
+        tls_ = sdk::make_client_tls_context(address_.tls_ca_file, problem);
+        if (!tls_) return std::unexpected(error(kErrorBadArgument, problem));
+      }
+      beast::ssl_stream<beast::tcp_stream> stream(ioc_, *tls_);
+      connect(beast::get_lowest_layer(stream), endpoints);
+      if (!sdk::expect_server_name(stream.native_handle(), address_.host)) {
+        return std::unexpected(error(kErrorBadArgument, "cannot check a TLS certificate for " + address_.host));
+      }
+      step(stream, [&](auto done) { stream.async_handshake(asio::ssl::stream_base::client, done); });
+      return exchange(stream, method, target, headers, std::move(body));
     } catch (const std::exception& e) {
       return std::unexpected(error(kErrorOffline, std::string("cannot reach the server: ") + e.what()));
     }
   }
 
  private:
+  // Runs one asynchronous operation to its end; the tcp_stream's timer bounds it. Throws on failure.
+  template <typename Stream, typename Start>
+  void step(Stream& stream, Start&& start) {
+    std::optional<beast::error_code> result;
+    beast::get_lowest_layer(stream).expires_after(timeout_);
+    start([&result](beast::error_code ec, auto&&...) { result = ec; });
+    ioc_.restart();
+    ioc_.run();
+    if (!result || *result) throw beast::system_error(result.value_or(asio::error::operation_aborted));
+  }
+
+  void connect(beast::tcp_stream& stream, const tcp::resolver::results_type& endpoints) {
+    step(stream, [&](auto done) { stream.async_connect(endpoints, done); });
+  }
+
+  template <typename Stream>
+  Reply exchange(Stream& stream, http::verb method, const std::string& target, const http::fields& headers,
+                 std::string body) {
+    http::request<http::string_body> req{method, target, 11};
+    for (const auto& f : headers) req.set(f.name_string(), f.value());
+    req.set(http::field::host, address_.host);
+    req.body() = std::move(body);
+    req.prepare_payload();
+    step(stream, [&](auto done) { http::async_write(stream, req, done); });
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.skip(method == http::verb::head);
+    parser.body_limit(1024 * 1024);
+    step(stream, [&](auto done) { http::async_read(stream, buffer, parser, done); });
+    Reply r;
+    r.status = parser.get().result_int();
+    for (const auto& f : parser.get()) r.headers.set(f.name_string(), f.value());
+    r.body = std::move(parser.get().body());
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    return r;
+  }
+
   asio::io_context ioc_;
+  std::shared_ptr<asio::ssl::context> tls_;  // made on the first exchange over TLS
   sdk::ServerAddress address_;
   std::chrono::milliseconds timeout_;
 };
@@ -153,11 +192,12 @@ int media_kind_for(const std::string& mime) {
 
 ClientResult<UploadedBlob> upload_file(const std::string& path, const UploadOptions& options,
                                        const std::function<bool(const UploadProgress&)>& progress) {
-  std::string url = options.server;
-  if (url.starts_with("http://")) url = "ws://" + url.substr(7);
   sdk::ServerAddress address;
   std::string parse_error;
-  if (!sdk::parse_server_url(url, address, parse_error)) return std::unexpected(error(kErrorBadArgument, parse_error));
+  if (!sdk::parse_server_url(options.server, address, parse_error)) {
+    return std::unexpected(error(kErrorBadArgument, parse_error));
+  }
+  address.tls_ca_file = options.tls_ca_file;
   std::error_code fs_error;
   const uint64_t total = std::filesystem::file_size(path, fs_error);
   if (fs_error) return std::unexpected(error(kErrorBadArgument, "cannot read " + path + ": " + fs_error.message()));

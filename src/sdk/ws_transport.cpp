@@ -4,9 +4,14 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <deque>
+#include <type_traits>
+
+#include "sdk/client_tls.h"
 
 namespace parley::sdk {
 namespace {
@@ -19,10 +24,17 @@ using tcp = asio::ip::tcp;
 constexpr size_t kMaxQueuedBytes = 8 * 1024 * 1024;
 constexpr size_t kMaxMessageBytes = 64 * 1024 * 1024;
 
-class BeastTransport final : public Transport, public std::enable_shared_from_this<BeastTransport> {
+// NextLayer: beast::tcp_stream (ws://) or beast::ssl_stream<beast::tcp_stream> (wss://).
+template <typename NextLayer>
+class BeastTransport final : public Transport, public std::enable_shared_from_this<BeastTransport<NextLayer>> {
  public:
-  BeastTransport(asio::io_context& io, ServerAddress address, TransportCallbacks callbacks)
-      : resolver_(io), ws_(io), address_(std::move(address)), callbacks_(std::move(callbacks)) {}
+  static constexpr bool kTls = !std::is_same_v<NextLayer, beast::tcp_stream>;
+
+  // `tls` is the TLS context for wss://, null for ws://.
+  BeastTransport(asio::io_context& io, ServerAddress address, TransportCallbacks callbacks,
+                 std::shared_ptr<asio::ssl::context> tls)
+      : resolver_(io), tls_(std::move(tls)), ws_(make_stream(io, tls_.get())), address_(std::move(address)),
+        callbacks_(std::move(callbacks)) {}
 
   void start(std::chrono::milliseconds timeout) {
     timeout_ = timeout;
@@ -57,6 +69,12 @@ class BeastTransport final : public Transport, public std::enable_shared_from_th
 
  private:
   enum class State { kOpening, kOpen, kClosed };
+  using BeastTransport::enable_shared_from_this::shared_from_this;
+
+  static websocket::stream<NextLayer> make_stream(asio::io_context& io, asio::ssl::context* tls) {
+    if constexpr (kTls) return websocket::stream<NextLayer>(io, *tls);
+    else return websocket::stream<NextLayer>(io);
+  }
 
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
     if (state_ != State::kOpening) return;
@@ -70,6 +88,24 @@ class BeastTransport final : public Transport, public std::enable_shared_from_th
     if (state_ != State::kOpening) return;
     if (ec) return fail_open(ec.message());
     beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ec);
+    if constexpr (kTls) {
+      if (!expect_server_name(ws_.next_layer().native_handle(), address_.host)) {
+        return fail_open("cannot check a TLS certificate for the name '" + address_.host + "'");
+      }
+      ws_.next_layer().async_handshake(asio::ssl::stream_base::client,
+                                       beast::bind_front_handler(&BeastTransport::on_tls_handshake, shared_from_this()));
+    } else {
+      upgrade();
+    }
+  }
+
+  void on_tls_handshake(beast::error_code ec) {
+    if (state_ != State::kOpening) return;
+    if (ec) return fail_open("TLS handshake with " + address_.host + " failed: " + ec.message());
+    upgrade();
+  }
+
+  void upgrade() {
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::request_type& req) { req.set(beast::http::field::user_agent, "libparley"); }));
     ws_.async_handshake(address_.host + ":" + address_.port, address_.target,
@@ -142,7 +178,8 @@ class BeastTransport final : public Transport, public std::enable_shared_from_th
   }
 
   tcp::resolver resolver_;
-  websocket::stream<beast::tcp_stream> ws_;
+  std::shared_ptr<asio::ssl::context> tls_;  // declared before ws_, which refers to it
+  websocket::stream<NextLayer> ws_;
   ServerAddress address_;
   TransportCallbacks callbacks_;
   std::chrono::milliseconds timeout_{10000};
@@ -158,13 +195,18 @@ class BeastTransport final : public Transport, public std::enable_shared_from_th
 bool parse_server_url(const std::string& url, ServerAddress& out, std::string& error) {
   std::string rest = url;
   std::string default_port = "80";
-  if (rest.starts_with("ws://")) {
-    rest = rest.substr(5);
-  } else if (rest.starts_with("wss://")) {
-    error = "wss:// is not supported yet: put the server behind a plain ws:// address or use a local TLS tunnel";
-    return false;
-  } else if (rest.find("://") != std::string::npos) {
-    error = "server address must be ws://HOST:PORT[/PATH] or HOST:PORT, got '" + url + "'";
+  bool tls = false;
+  static constexpr std::pair<std::string_view, bool> kSchemes[] = {
+      {"ws://", false}, {"http://", false}, {"wss://", true}, {"https://", true}};
+  for (const auto& [scheme, secure] : kSchemes) {
+    if (!rest.starts_with(scheme)) continue;
+    rest = rest.substr(scheme.size());
+    tls = secure;
+    if (tls) default_port = "443";
+    break;
+  }
+  if (rest.find("://") != std::string::npos) {
+    error = "server address must be ws://HOST:PORT[/PATH], wss://HOST:PORT[/PATH] or HOST:PORT, got '" + url + "'";
     return false;
   }
   std::string target = "/v1/ws";
@@ -188,16 +230,29 @@ bool parse_server_url(const std::string& url, ServerAddress& out, std::string& e
   bool port_ok = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos &&
                  std::stoul(port) > 0 && std::stoul(port) < 65536;
   if (host.empty() || !port_ok) {
-    error = "server address must be ws://HOST:PORT[/PATH] or HOST:PORT, got '" + url + "'";
+    error = "server address must be ws://HOST:PORT[/PATH], wss://HOST:PORT[/PATH] or HOST:PORT, got '" + url + "'";
     return false;
   }
-  out = ServerAddress{host, port, target};
+  out = ServerAddress{host, port, target, tls, {}};
   return true;
 }
 
 std::shared_ptr<Transport> open_transport(asio::io_context& io, const ServerAddress& address,
                                           std::chrono::milliseconds connect_timeout, TransportCallbacks callbacks) {
-  auto transport = std::make_shared<BeastTransport>(io, address, std::move(callbacks));
+  if (!address.tls) {
+    auto transport = std::make_shared<BeastTransport<beast::tcp_stream>>(io, address, std::move(callbacks), nullptr);
+    transport->start(connect_timeout);
+    return transport;
+  }
+  std::string error;
+  auto context = make_client_tls_context(address.tls_ca_file, error);
+  if (!context) {
+    // Reported like any other failure to open, after this call returns.
+    asio::post(io, [on_open = std::move(callbacks.on_open), error] { if (on_open) on_open(error); });
+    return nullptr;
+  }
+  auto transport = std::make_shared<BeastTransport<beast::ssl_stream<beast::tcp_stream>>>(
+      io, address, std::move(callbacks), std::move(context));
   transport->start(connect_timeout);
   return transport;
 }

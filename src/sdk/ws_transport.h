@@ -1,6 +1,6 @@
 // One WebSocket connection to parleyd (Boost.Beast underneath, kept out of this header so only
-// ws_transport.cpp pays Beast's compile time): resolve, connect, handshake, a read loop, and a bounded write
-// queue with one write in flight. Binary frames only (protobuf).
+// ws_transport.cpp pays Beast's compile time): resolve, connect, TLS handshake for wss://, WebSocket
+// handshake, a read loop, and a bounded write queue with one write in flight. Binary frames only (protobuf).
 //
 // Threading: lives on the io_context it was opened on; call send() and close() only from that thread. The
 // callbacks run there too. The connection keeps itself alive while it has operations in flight.
@@ -21,10 +21,13 @@ struct ServerAddress {
   std::string host;
   std::string port;
   std::string target = "/v1/ws";
+  bool tls = false;          // wss:// or https://
+  std::string tls_ca_file;   // not from the URL: the app's CA file for TLS; empty: the system's trust store
 };
 
-// Parses "ws://host:port/path", "host:port" or "ws://host" (port 80). Empty optional-like result on error:
-// returns false and sets `error`.
+// Parses "ws://host:port/path", "wss://host:port/path", "host:port", or "ws://host" (port 80; wss://: 443).
+// http:// and https:// are read as ws:// and wss:// (the media HTTP API lives on the same port). Returns
+// false and sets `error` when the address is malformed.
 bool parse_server_url(const std::string& url, ServerAddress& out, std::string& error);
 
 struct TransportCallbacks {

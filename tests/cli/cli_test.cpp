@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include "cli_test_support.h"
+#include "test_pki.h"
 
 extern char** environ;
 
@@ -55,6 +56,32 @@ TEST(Cli, TwoParleyProcessesChatWithEachOther) {
   ASSERT_EQ(run(a, server.port(), {"conversations"}, &out, &err), 0) << err;
   EXPECT_NE(out.find("d:alice:bob"), std::string::npos) << out;
   EXPECT_NE(out.find("bob: fine, thanks"), std::string::npos) << out;
+}
+
+// Over TLS: without the server's CA the CLI reports the certificate; with --ca-file given once it registers,
+// the file is saved in config.toml, and later commands use it from there.
+TEST(Cli, TalksToAWssServerWithTheCaFileGivenAtRegistration) {
+  TestPki pki;
+  pki.issue("server", 9);
+  ServerProcess server({"--tls-listen", "127.0.0.1:0", "--tls-cert-file", pki.cert_file("server"), "--tls-key-file",
+                        pki.key_file("server")});
+  TempHome tmp;
+  const std::string wss = "wss://localhost:" + std::to_string(server.tls_port()) + "/v1/ws";
+  std::string out, err;
+  ASSERT_EQ(run(tmp / "b", server.port(), {"register", "bob", "--password", "bob-pass-123"}, &out, &err), 0) << err;
+  EXPECT_NE(run(tmp / "a", server.port(), {"--server", wss, "--timeout", "2", "register", "alice", "--password",
+                                           "alice-pass-1"}, &out, &err), 0);
+  EXPECT_NE(err.find("certificate verify failed"), std::string::npos) << err;
+  ASSERT_EQ(run(tmp / "a", server.port(), {"--server", wss, "--ca-file", pki.ca_file(), "register", "alice",
+                                           "--password", "alice-pass-1"}, &out, &err), 0) << err;
+  // No --ca-file now: it comes from alice's config.toml. (The harness always passes a ws:// --server, so the
+  // wss:// address is given again.)
+  Parley send(tmp / "a", server.port(), {"--server", wss, "send", "bob", "hello over TLS"});
+  send.close_stdin();
+  EXPECT_EQ(send.wait_exit(), 0) << send.err();
+  EXPECT_NE(send.out().find("sent #1"), std::string::npos) << send.out();
+  ASSERT_EQ(run(tmp / "b", server.port(), {"history", "alice"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("hello over TLS"), std::string::npos) << out;
 }
 
 // Friends through the CLI: a request, the list on both sides, acceptance; then a reaction and an edit that the
