@@ -192,9 +192,13 @@ int media_kind_for(const std::string& mime) {
 
 ClientResult<UploadedBlob> upload_file(const std::string& path, const UploadOptions& options,
                                        const std::function<bool(const UploadProgress&)>& progress) {
+  // The media HTTP API is on the WebSocket's port: http(s):// and ws(s):// name the same server.
+  std::string url = options.server;
+  if (url.starts_with("http://")) url = "ws://" + url.substr(7);
+  if (url.starts_with("https://")) url = "wss://" + url.substr(8);
   sdk::ServerAddress address;
   std::string parse_error;
-  if (!sdk::parse_server_url(options.server, address, parse_error)) {
+  if (!sdk::parse_server_url(url, address, parse_error)) {
     return std::unexpected(error(kErrorBadArgument, parse_error));
   }
   address.tls_ca_file = options.tls_ca_file;

@@ -196,8 +196,7 @@ bool parse_server_url(const std::string& url, ServerAddress& out, std::string& e
   std::string rest = url;
   std::string default_port = "80";
   bool tls = false;
-  static constexpr std::pair<std::string_view, bool> kSchemes[] = {
-      {"ws://", false}, {"http://", false}, {"wss://", true}, {"https://", true}};
+  static constexpr std::pair<std::string_view, bool> kSchemes[] = {{"ws://", false}, {"wss://", true}};
   for (const auto& [scheme, secure] : kSchemes) {
     if (!rest.starts_with(scheme)) continue;
     rest = rest.substr(scheme.size());

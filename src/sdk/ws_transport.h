@@ -26,8 +26,7 @@ struct ServerAddress {
 };
 
 // Parses "ws://host:port/path", "wss://host:port/path", "host:port", or "ws://host" (port 80; wss://: 443).
-// http:// and https:// are read as ws:// and wss:// (the media HTTP API lives on the same port). Returns
-// false and sets `error` when the address is malformed.
+// Returns false and sets `error` when the address is malformed.
 bool parse_server_url(const std::string& url, ServerAddress& out, std::string& error);
 
 struct TransportCallbacks {

@@ -178,9 +178,13 @@ TEST(SdkServerUrl, AcceptsTheUsualFormsAndExplainsTheRest) {
   EXPECT_EQ(a.target, "/v1/ws");
   ASSERT_TRUE(parse_server_url("ws://[::1]:81", a, error));
   EXPECT_EQ(a.host, "::1");
+  EXPECT_FALSE(a.tls);
+  ASSERT_TRUE(parse_server_url("wss://chat.example.org/v1/ws", a, error));
+  EXPECT_TRUE(a.tls);
+  EXPECT_EQ(a.host, "chat.example.org");
+  EXPECT_EQ(a.port, "443");
   EXPECT_FALSE(parse_server_url("http://x:1", a, error));
-  EXPECT_FALSE(parse_server_url("wss://x:1", a, error));
-  EXPECT_NE(error.find("wss"), std::string::npos);
+  EXPECT_NE(error.find("wss://"), std::string::npos);
   EXPECT_FALSE(parse_server_url("x:99999", a, error));
   EXPECT_FALSE(parse_server_url(":80", a, error));
 }

@@ -1,0 +1,13 @@
+# CMake generated Testfile for 
+# Source directory: /work/main
+# Build directory: /work/main/build-tidy
+# 
+# This file includes the relevant testing commands required for 
+# testing this directory and lists subdirectories to be tested as well.
+subdirs("proto")
+subdirs("src")
+subdirs("tests")
+subdirs("examples")
+subdirs("bench")
+subdirs("fuzz")
+subdirs("web")
