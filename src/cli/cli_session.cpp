@@ -37,9 +37,9 @@ bool is_terminal(ConnectionState state) {
          state == ConnectionState::kTokenExpired || state == ConnectionState::kAuthFailed;
 }
 
-Session::Session(const std::string& server, const std::string& ca_file, const std::string& database, Output& output,
+Session::Session(const std::string& server, const std::string& ca_file, const std::string& database,
                  SessionHooks hooks)
-    : output_(output), hooks_(std::move(hooks)) {
+    : hooks_(std::move(hooks)) {
   ClientOptions options;
   options.server_url = server;
   options.tls_ca_file = ca_file;

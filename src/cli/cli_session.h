@@ -47,7 +47,7 @@ struct SessionHooks {
 class Session {
  public:
   // Opens the account database. Throws std::runtime_error with a message for people.
-  Session(const std::string& server, const std::string& ca_file, const std::string& database, Output& output,
+  Session(const std::string& server, const std::string& ca_file, const std::string& database,
           SessionHooks hooks = {});
 
   Client& client() { return *client_; }
@@ -64,7 +64,6 @@ class Session {
                                                   std::chrono::milliseconds timeout);
 
  private:
-  Output& output_;
   SessionHooks hooks_;
   std::mutex mutex_;
   std::condition_variable cv_;

@@ -30,7 +30,7 @@ bool require_user(Context& ctx) {
 
 std::unique_ptr<Session> open_session(Context& ctx, SessionHooks hooks) {
   if (!require_user(ctx)) return nullptr;
-  auto session = std::make_unique<Session>(ctx.server, ctx.ca_file, database_path(ctx.config, ctx.user), *ctx.out, std::move(hooks));
+  auto session = std::make_unique<Session>(ctx.server, ctx.ca_file, database_path(ctx.config, ctx.user), std::move(hooks));
   session->client().start();
   return session;
 }

@@ -88,7 +88,7 @@ int login_common(Context& ctx, const std::string& user, const std::string& passw
     ctx.out->err("parley: a user id and a password are needed");
     return 1;
   }
-  Session s(ctx.server, ctx.ca_file, database_path(ctx.config, user), *ctx.out, trouble_hooks(*ctx.out, ctx.verbose));
+  Session s(ctx.server, ctx.ca_file, database_path(ctx.config, user), trouble_hooks(*ctx.out, ctx.verbose));
   auto result = Session::wait_done<SessionSummary>(
       [&](Done<SessionSummary> done) {
         if (register_first)
@@ -377,7 +377,7 @@ int cmd_search(Context& ctx, const std::string& query, uint32_t limit, bool on_s
     return 0;
   }
   if (!require_user(ctx)) return 1;
-  Session s(ctx.server, ctx.ca_file, database_path(ctx.config, ctx.user), *ctx.out);
+  Session s(ctx.server, ctx.ca_file, database_path(ctx.config, ctx.user));
   auto found = s.client().search(query, limit);
   if (!found) {
     ctx.out->err("parley: search failed: " + found.error().message);
@@ -447,7 +447,7 @@ int cmd_tail(Context& ctx) {
 int cmd_outbox(Context& ctx, const std::string& resend_id, const std::string& cancel_id) {
   if (!require_user(ctx)) return 1;
   if (!cancel_id.empty()) {
-    Session s(ctx.server, ctx.ca_file, database_path(ctx.config, ctx.user), *ctx.out);
+    Session s(ctx.server, ctx.ca_file, database_path(ctx.config, ctx.user));
     auto r = s.client().cancel(cancel_id);
     if (!r) {
       ctx.out->err("parley: cannot cancel: " + r.error().message);
@@ -479,7 +479,7 @@ int cmd_outbox(Context& ctx, const std::string& resend_id, const std::string& ca
     }
     return 0;
   }
-  Session s(ctx.server, ctx.ca_file, database_path(ctx.config, ctx.user), *ctx.out);
+  Session s(ctx.server, ctx.ca_file, database_path(ctx.config, ctx.user));
   auto list = s.client().unsent(1000);
   if (!list) {
     ctx.out->err("parley: " + list.error().message);

@@ -44,7 +44,7 @@ int cmd_send_file(Context& ctx, const std::string& to, const std::string& path, 
     ctx.out->err("parley: " + path + " is not a file");
     return 1;
   }
-  Session s(ctx.server, ctx.ca_file, database_path(ctx.config, ctx.user), *ctx.out, {});
+  Session s(ctx.server, ctx.ca_file, database_path(ctx.config, ctx.user), {});
   s.client().start();
   if (s.wait_ready(ctx.timeout) != ConnectionState::kConnected) {
     ctx.out->err("parley: not connected (" + s.last_detail() + "); files are sent online only");

@@ -28,7 +28,15 @@ ServerProcess::ServerProcess(std::vector<std::string> args) : args_(std::move(ar
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
   data_dir_ = dir_ + "/data";
-  start();
+  try {
+    start();
+  } catch (const std::runtime_error& e) {
+    // The destructor will not run: say why the server did not start, and leave no directory behind.
+    std::string why = std::string(e.what()) + "; its log:\n" + log();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+    throw std::runtime_error(why);
+  }
 }
 
 ServerProcess::~ServerProcess() {

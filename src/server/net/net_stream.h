@@ -33,7 +33,6 @@ class NetStream {
       : tls_context_(std::move(context)), tls_(std::make_unique<TlsStream>(std::move(socket), *tls_context_)) {}
 
   NetStream(NetStream&&) = default;
-  NetStream& operator=(NetStream&&) = default;
 
   bool is_tls() const { return tls_ != nullptr; }
   executor_type get_executor() noexcept { return tcp().get_executor(); }
