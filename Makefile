@@ -2,7 +2,7 @@
 BUILD_DIR := build
 PARLEYD   := $(BUILD_DIR)/src/server/parleyd
 
-.PHONY: all deps configure build web run test test-asan chaos bench bench-peers bench-peers-smoke bench-connections bench-sync bench-mixed bench-fanout-10k bench-report bench-media fuzz clean
+.PHONY: all deps configure build web run test test-asan chaos bench bench-peers bench-peers-smoke bench-connections bench-sync bench-mixed bench-backpressure bench-fanout-10k bench-report bench-media fuzz clean
 
 all: build
 
@@ -68,6 +68,10 @@ bench-sync: build
 bench-mixed: build
 	bench/run-mixed
 	bench/render-report
+
+# 10,000 clients, 100 stop reading: RSS, slow-consumer closes, the others' latency; then 2x and 0.5x overload.
+bench-backpressure: build
+	bench/run-backpressure
 
 # Parley alone: one sender into a group of 10,000 online members (10,001 connections), then the report.
 bench-fanout-10k: configure

@@ -121,6 +121,7 @@ void BenchUser::retry_after_pause() {
 }
 
 void BenchUser::on_closed(boost::system::error_code ec) {
+  close_error_ = ec;
   const bool was_ready = stage_ == Stage::kReady;
   const bool setting_up = stage_ != Stage::kReady && stage_ != Stage::kLost && stage_ != Stage::kIdle;
   stage_ = Stage::kLost;

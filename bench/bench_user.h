@@ -57,6 +57,19 @@ class BenchUser {
   size_t queued_messages() const { return connection_ ? connection_->queued_messages() : 0; }
   void close();
 
+  // Stop and resume reading (a client whose app hangs); see WsConnection::pause_reading.
+  void pause_reading() {
+    if (connection_) connection_->pause_reading();
+  }
+  void resume_reading() {
+    if (connection_) connection_->resume_reading();
+  }
+  // How the connection ended, once it has: the error that ended it (websocket::error::closed after a close
+  // frame, EOF or a reset when it was cut) and the close frame's code and reason (0 and "" without one).
+  boost::system::error_code close_error() const { return close_error_; }
+  int close_code() const { return connection_ ? connection_->close_code() : 0; }
+  std::string close_reason() const { return connection_ ? connection_->close_reason() : ""; }
+
  private:
   enum class Stage { kIdle, kConnecting, kRegistering, kLoggingIn, kAuthenticating, kReady, kLost };
 
@@ -82,6 +95,7 @@ class BenchUser {
   uint64_t next_req_id_ = 1;
   uint64_t setup_req_id_ = 0;
   int retries_ = 0;
+  boost::system::error_code close_error_;
   SetUpDone setup_done_;
   FrameHandler on_frame_;
   LostHandler on_lost_;

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "backpressure_scenario.h"
 #include "compare_command.h"
 #include "connections_scenario.h"
 #include "mixed_scenario.h"
@@ -401,6 +402,9 @@ int main(int argc, char** argv) {
   parley::protocol::silence_protobuf_logging();
   if (argc > 1 && std::string_view(argv[1]) == "compare") return parley::bench::run_compare_command(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "mixed") return parley::bench::run_mixed_command(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "backpressure") {
+    return parley::bench::run_backpressure_command(argc - 1, argv + 1);
+  }
   if (argc > 1 && std::string_view(argv[1]) == "sync") return parley::bench::run_sync_command(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "connections") {
     return parley::bench::run_connections_command(argc - 1, argv + 1);

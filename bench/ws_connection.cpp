@@ -46,6 +46,14 @@ class BeastWsConnection final : public WsConnection, public std::enable_shared_f
 
   size_t queued_messages() const override { return queue_.size(); }
 
+  void pause_reading() override { paused_ = true; }
+  void resume_reading() override {
+    paused_ = false;
+    if (!reading_ && (state_ == State::kOpen || state_ == State::kClosing)) read_next();
+  }
+  int close_code() const override { return got_close_ ? static_cast<int>(ws_.reason().code) : 0; }
+  std::string close_reason() const override { return got_close_ ? std::string(ws_.reason().reason.data(), ws_.reason().reason.size()) : ""; }
+
   void close() override {
     if (state_ != State::kOpen) return;
     state_ = State::kClosing;
@@ -82,17 +90,20 @@ class BeastWsConnection final : public WsConnection, public std::enable_shared_f
   }
 
   void read_next() {
+    reading_ = true;
     ws_.async_read(in_, beast::bind_front_handler(&BeastWsConnection::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, size_t) {
+    reading_ = false;
+    if (ec == websocket::error::closed) got_close_ = true;
     if (ec) return finish(ec);
     auto data = in_.cdata();
     if (callbacks_.on_message) {
       callbacks_.on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
     }
     in_.consume(in_.size());
-    read_next();
+    if (!paused_) read_next();
   }
 
   void write_next() {
@@ -130,6 +141,7 @@ class BeastWsConnection final : public WsConnection, public std::enable_shared_f
   beast::flat_buffer in_;
   std::deque<std::string> queue_;
   bool writing_ = false;
+  bool reading_ = false, paused_ = false, got_close_ = false;
   State state_ = State::kConnecting;
 };
 

@@ -38,6 +38,14 @@ class WsConnection {
   virtual size_t queued_messages() const = 0;
   // Starts a normal close handshake; on_closed follows.
   virtual void close() = 0;
+  // Stops issuing reads, as an app that hangs would (a read already in flight completes first): the socket
+  // buffers fill up and the server's queue for this connection grows. resume_reading() starts reading again.
+  virtual void pause_reading() = 0;
+  virtual void resume_reading() = 0;
+  // After on_closed: the code and reason of the peer's close frame, or 0 and "" when none arrived (the
+  // connection was cut: EOF or reset, see on_closed's error).
+  virtual int close_code() const = 0;
+  virtual std::string close_reason() const = 0;
 };
 
 // Connects to ws://<endpoint><target> with TCP_NODELAY and binary frames, from `source` when given (each

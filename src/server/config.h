@@ -33,6 +33,7 @@ struct Config {
   uint32_t requests_per_second = 200;     // per connection, with a burst of the same size
   uint32_t max_inflight_requests = 128;   // per connection; reading pauses above it
   uint32_t max_queued_bytes = 4 * 1024 * 1024;  // per connection; a slower consumer is disconnected
+  uint32_t max_write_queue_ms = 1000;  // a store write is refused (UNAVAILABLE) once the oldest waits longer; 0: off
   uint32_t idle_timeout_seconds = 60;
   uint32_t auth_timeout_seconds = 15;
   uint32_t handshake_timeout_seconds = 10;

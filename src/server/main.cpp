@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   store_options.durability = config.durable_sync ? store::sqlite::SqliteStore::Durability::kFull
                                                  : store::sqlite::SqliteStore::Durability::kNormal;
   store_options.read_connections = config.read_connections;
+  store_options.max_queue_wait = std::chrono::milliseconds(config.max_write_queue_ms);
   store_options.policy.direct_chat_friends_only = config.direct_chat_friends_only;
   store_options.policy.edit_window_ms = config.edit_window_seconds * 1000;
   store_options.policy.revoke_window_ms = config.revoke_window_seconds * 1000;

@@ -186,6 +186,13 @@ bool WsClient::is_closed() const { return impl_->closed; }
 
 void WsClient::stop_reading() { impl_->reading_stopped = true; }
 
+void WsClient::resume_reading() { impl_->reading_stopped = false; }
+
+std::string WsClient::close_reason() const {
+  const auto& reason = impl_->ws.reason().reason;
+  return std::string(reason.data(), reason.size());
+}
+
 v1::SessionInfo WsClient::login(const std::string& user, const std::string& password, const std::string& device,
                                 v1::Platform platform) {
   v1::ClientFrame f;

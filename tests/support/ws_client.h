@@ -48,8 +48,11 @@ class WsClient {
   int wait_closed(std::chrono::milliseconds timeout = 10s);
   bool is_closed() const;
 
-  // Stops reading from the socket (to act as a slow consumer).
+  // Stops reading from the socket (to act as a slow consumer), and starts again.
   void stop_reading();
+  void resume_reading();
+  // After wait_closed(): the reason text of the server's close frame ("" without one).
+  std::string close_reason() const;
 
   // Convenience requests; each fails the current test when the response is an error.
   v1::SessionInfo login(const std::string& user, const std::string& password, const std::string& device,

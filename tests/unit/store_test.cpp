@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <future>
 #include <iostream>
 #include <set>
@@ -337,6 +340,62 @@ TEST(Migrations, NewDatabaseIsAtTheLatestVersion) {
     EXPECT_THROW(migrate(db), SqliteError);  // written by a newer parleyd
   }
   std::filesystem::remove(path);
+}
+
+// Overload: a write is refused with UNAVAILABLE at once when the oldest queued write has waited longer than
+// max_queue_wait, instead of joining a queue that holds seconds of work (max_queued_writes is 65536). The
+// writer is held inside a commit (on_commit blocks) and the store's clock is the test's, so nothing depends
+// on timing.
+TEST_F(StoreTest, WritesAreRefusedWhileTheOldestQueuedWriteHasWaitedTooLong) {
+  store_.reset();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool hold = true, held = false;
+  std::atomic<int64_t> now_ms{0};
+  SqliteStore::Options o;
+  o.path = (dir_ / "parley.db").string();
+  o.durability = SqliteStore::Durability::kNormal;
+  o.max_queue_wait = std::chrono::milliseconds(100);
+  o.now = [&] { return std::chrono::steady_clock::time_point(std::chrono::milliseconds(now_ms.load())); };
+  o.on_commit = [&](size_t, double) {
+    std::unique_lock lock(mu);
+    held = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return !hold; });
+  };
+  auto opened = SqliteStore::open(o);
+  ASSERT_TRUE(opened) << opened.error().message;
+  std::unique_ptr<SqliteStore> store = std::move(*opened);
+
+  auto create = [&](const std::string& id) {
+    auto result = std::make_shared<std::promise<Result<UserRecord>>>();
+    store->create_user(UserRecord{id, id, "", false, 1, {}}, [result](Result<UserRecord> r) { result->set_value(r); });
+    return result->get_future();
+  };
+  auto first = create("u0");  // the writer takes it and stops in on_commit
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return held; });
+  }
+  auto queued = create("u1");  // queued at t = 0
+  now_ms = 50;
+  auto young = create("u2");  // the oldest has waited 50 ms: accepted
+  now_ms = 150;
+  auto refused = create("u3");  // the oldest has waited 150 ms: refused at once
+  ASSERT_EQ(refused.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  auto r = refused.get();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, v1::UNAVAILABLE);
+
+  {
+    std::lock_guard lock(mu);
+    hold = false;
+  }
+  cv.notify_all();
+  EXPECT_TRUE(first.get());
+  EXPECT_TRUE(queued.get());
+  EXPECT_TRUE(young.get());
+  EXPECT_TRUE(create("u4").get());  // the queue has drained: writes are accepted again
 }
 
 }  // namespace

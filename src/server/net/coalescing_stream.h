@@ -99,6 +99,16 @@ class CoalescingStream {
         handler, buffers);
   }
 
+  // Drops the frames queued behind the write in flight (which finishes: a frame is never cut in half) and
+  // returns their bytes. Used before closing a slow consumer, so its close frame follows only what the kernel
+  // already has. Beast's bytes queued meanwhile go too (pings, pongs): a closing stream needs neither.
+  size_t discard_pending() {
+    const size_t dropped = pending_bytes_;
+    pending_.clear();
+    pending_bytes_ = 0;
+    return dropped;
+  }
+
   // Runs `fn` once everything queued has been written (or writing failed).
   void when_drained(std::move_only_function<void()> fn) {
     if (!writing_ && pending_.empty()) return boost::asio::post(get_executor(), std::move(fn));

@@ -18,6 +18,9 @@ using protocol::Encoding;
 // Close codes in the 4000-4999 range are ours (RFC 6455 §7.4.2).
 constexpr auto kCloseSessionEnded = static_cast<websocket::close_code>(4001);
 constexpr auto kCloseAuthTimeout = static_cast<websocket::close_code>(4002);
+constexpr auto kCloseTooSlow = static_cast<websocket::close_code>(4008);
+// Room for a close frame (at most 2 + 125 bytes from a server) above a full queue.
+constexpr size_t kCloseFrameRoom = 256;
 
 WsSession::WsSession(NetStream&& stream, std::string remote_address, SessionContext& context)
     : Connection(context.next_connection_id.fetch_add(1) + 1, std::move(remote_address)),
@@ -37,7 +40,7 @@ void WsSession::start(beast::http::request<beast::http::string_body> request) {
   const Config& c = context_.config;
   ws_.next_layer().set_owner(weak_from_this());
   ws_.next_layer().count_writes_in(&context_.metrics.socket_writes);
-  ws_.next_layer().limit_control_bytes(c.max_queued_bytes);
+  ws_.next_layer().limit_control_bytes(c.max_queued_bytes + kCloseFrameRoom);
   beast::get_lowest_layer(ws_).expires_never();  // the websocket timeouts below take over
   websocket::stream_base::timeout timeouts{std::chrono::seconds(c.handshake_timeout_seconds),
                                            std::chrono::seconds(c.idle_timeout_seconds), true};
@@ -187,10 +190,17 @@ void WsSession::enqueue(protocol::SharedFrame frame) {
   // One frame larger than the limit still goes out when nothing else is waiting (replies are bounded too).
   if (queued > 0 && queued + bytes > context_.config.max_queued_bytes) {
     // The client is not reading. Buffering for it without bound would let one slow consumer exhaust memory.
+    // What waits behind the write in flight is dropped (it is stored; the client gets it by sync), and a close
+    // frame with the reason follows the frames already handed to the socket. The client sees it only if it
+    // reads again before Beast's closing handshake times out (handshake_timeout_seconds); otherwise the socket
+    // is closed under it. Server log and metric are the reliable record.
     context_.metrics.slow_consumers_closed.fetch_add(1);
-    spdlog::warn("connection {} ({}) closed as a slow consumer: {} bytes waiting", id(),
-                 identity() ? identity()->user_id : std::string("anonymous"), queued);
-    return abort();
+    const size_t dropped = ws_.next_layer().discard_pending();
+    spdlog::warn("connection {} ({}) closed as a slow consumer (4008): {} bytes waiting, {} dropped", id(),
+                 identity() ? identity()->user_id : std::string("anonymous"), queued + bytes, dropped);
+    context_.api.on_close(*this);  // no more events for this connection
+    Connection::set_identity(std::nullopt);
+    return close({kCloseTooSlow, "too slow: " + std::to_string(queued + bytes) + " bytes waiting"});
   }
   ws_.next_layer().write_frame(std::move(frame), encoding_);
   context_.metrics.frames_sent.fetch_add(1, std::memory_order_relaxed);
@@ -202,14 +212,6 @@ void WsSession::close(websocket::close_reason reason) {
   session_timer_.cancel();
   // The close frame follows every data frame already queued: they share one ordered stream.
   ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
-}
-
-void WsSession::abort() {
-  closing_ = true;
-  session_timer_.cancel();
-  beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-  beast::get_lowest_layer(ws_).close();
 }
 
 void WsSession::shut_down() { close({websocket::close_code::going_away, "server shutting down"}); }

@@ -2,7 +2,7 @@
 // whole life, kept alive by the handlers in flight (Beast's shared_from_this pattern).
 //
 // Limits enforced here: message size (Beast closes with 1009), requests per second (RATE_LIMITED), requests in
-// flight (reading pauses), bytes queued for writing (a slow consumer is disconnected), handshake, auth and idle
+// flight (reading pauses), bytes queued for writing (a slow consumer is closed with 4008), handshake, auth and idle
 // timeouts. Data frames bypass Beast's writer: CoalescingStream keeps one socket write in flight and sends
 // everything queued meanwhile in the next one, pointing at the shared encoded frames.
 #pragma once
@@ -50,7 +50,6 @@ class WsSession final : public Connection, public std::enable_shared_from_this<W
   void answer_error(uint64_t req_id, ErrorCode code, std::string message);
   void enqueue(protocol::SharedFrame frame);
   void close(boost::beast::websocket::close_reason reason);
-  void abort();
   void arm_session_timer();
 
   boost::beast::websocket::stream<CoalescingStream> ws_;

@@ -180,7 +180,11 @@ std::string SqliteStore::next_message_id(int64_t now_ms) {
 void SqliteStore::enqueue(WriteOp op) {
   {
     std::lock_guard lock(queue_mu_);
-    if (!stopping_ && queue_.size() < options_.max_queued_writes) {
+    const auto now = options_.now();
+    const bool too_old = options_.max_queue_wait.count() > 0 && !queue_.empty() &&
+                         now - queue_.front().queued_at > options_.max_queue_wait;
+    if (!stopping_ && !too_old && queue_.size() < options_.max_queued_writes) {
+      op.queued_at = now;
       queue_.push_back(std::move(op));
       if (queue_.size() == 1) queue_cv_.notify_one();
       return;

@@ -5,6 +5,7 @@
 // restarts the WAL when those have not managed to.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -32,6 +33,12 @@ class SqliteStore final : public Store {
     int read_connections = 4;
     size_t max_batch = 1024;           // writes per transaction at most
     size_t max_queued_writes = 65536;  // beyond this, writes fail with UNAVAILABLE at once
+    // While the oldest queued write has waited longer than this, new writes fail with UNAVAILABLE at once
+    // (zero: no limit but max_queued_writes). Under overload this sheds load after a bounded delay instead
+    // of letting every write wait behind a queue that holds seconds of work.
+    std::chrono::milliseconds max_queue_wait{0};
+    // The monotonic clock behind max_queue_wait (tests inject their own).
+    std::function<std::chrono::steady_clock::time_point()> now = [] { return std::chrono::steady_clock::now(); };
     Policy policy;
     // Called on the writer thread after each commit: batch size, seconds spent (metrics).
     std::function<void(size_t, double)> on_commit;
@@ -114,6 +121,7 @@ class SqliteStore final : public Store {
   struct WriteOp {
     std::function<Status(Db&)> apply;
     std::function<void(const Status&)> complete;
+    std::chrono::steady_clock::time_point queued_at{};  // set by enqueue()
   };
 
   explicit SqliteStore(Options options);
