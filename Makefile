@@ -2,7 +2,7 @@
 BUILD_DIR := build
 PARLEYD   := $(BUILD_DIR)/src/server/parleyd
 
-.PHONY: all deps configure build web run test test-asan chaos bench bench-peers bench-peers-smoke bench-connections bench-sync bench-mixed bench-backpressure bench-fanout-10k bench-report bench-media fuzz clean
+.PHONY: all deps configure build web run test test-asan chaos bench bench-peers bench-peers-smoke bench-connections bench-sync bench-mixed bench-backpressure bench-fanout-10k bench-report bench-media fuzz tidy clean
 
 all: build
 
@@ -86,6 +86,10 @@ bench-report:
 	@scripts/install-deps bench-peers
 	bench/render-report
 
+# clang-tidy (.clang-tidy) on src/ with Clang 16 in build-tidy/; any finding fails. TIDY_FILES narrows it.
+tidy:
+	scripts/tidy $(TIDY_FILES)
+
 # libFuzzer with Clang in its own build directory; FUZZ_SECONDS per target (default 60).
 # libstdc++ 12 offers std::expected only when __cpp_concepts >= 202002; Clang 16 implements what it needs
 # (P0848) but still reports 201907, so the fuzz build raises the macro.
@@ -103,4 +107,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf $(BUILD_DIR) build-fuzz
+	rm -rf $(BUILD_DIR) build-fuzz build-tidy build-asan build-tsan

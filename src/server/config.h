@@ -24,8 +24,8 @@ struct Config {
   int worker_threads = 2;                 // password hashing and store reads
   bool allow_registration = true;
   core::DevicePolicy device_policy = core::DevicePolicy::kUnlimited;
-  int64_t token_ttl_seconds = 30 * 24 * 3600;
-  int64_t refresh_ttl_seconds = 90 * 24 * 3600;
+  int64_t token_ttl_seconds = int64_t{30} * 24 * 3600;
+  int64_t refresh_ttl_seconds = int64_t{90} * 24 * 3600;
   bool durable_sync = true;               // SQLite synchronous=FULL (true) or NORMAL (false)
   int read_connections = 4;
   uint32_t max_frame_bytes = 64 * 1024;
@@ -39,8 +39,8 @@ struct Config {
   uint32_t handshake_timeout_seconds = 10;
   uint32_t max_group_members = 100000;
   bool direct_chat_friends_only = false;
-  int64_t edit_window_seconds = 48 * 3600;
-  int64_t revoke_window_seconds = 24 * 3600;
+  int64_t edit_window_seconds = int64_t{48} * 3600;
+  int64_t revoke_window_seconds = int64_t{24} * 3600;
   uint32_t typing_max_group_members = 500;
   uint32_t presence_grace_ms = 2000;
   uint32_t sync_page_size = 500;

@@ -48,7 +48,7 @@ class LoginBackoff {
   void succeeded(const std::string& key);
 
   static constexpr int64_t kFirstBackoffMs = 1000;
-  static constexpr int64_t kMaxBackoffMs = 15 * 60 * 1000;
+  static constexpr int64_t kMaxBackoffMs = int64_t{15} * 60 * 1000;
 
  private:
   struct Record {

@@ -79,7 +79,7 @@ void MediaService::gc_loop() {
   }
 }
 
-void MediaService::authenticate(std::string authorization, UserDone done) {
+void MediaService::authenticate(const std::string& authorization, const UserDone& done) {
   constexpr std::string_view kBearer = "Bearer ";
   if (!std::string_view(authorization).starts_with(kBearer) || authorization.size() == kBearer.size()) {
     return done(fail(v1::UNAUTHENTICATED, "missing session token (Authorization: Bearer <token>)"));
@@ -100,7 +100,8 @@ void MediaService::authenticate(std::string authorization, UserDone done) {
   if (!queued) done(fail(v1::UNAVAILABLE, "the server is busy; retry later"));
 }
 
-void MediaService::check_quota(std::string user, uint64_t length, bool resumable, std::function<void(Status)> done) {
+void MediaService::check_quota(const std::string& user, uint64_t length, bool resumable,
+                                const std::function<void(Status)>& done) {
   uint64_t limit = resumable ? config_.media_max_file_bytes : std::min(config_.media_max_file_bytes,
                                                                         config_.media_max_oneshot_bytes);
   if (length > limit) {
@@ -124,7 +125,8 @@ void MediaService::check_quota(std::string user, uint64_t length, bool resumable
   if (!queued) done(fail(v1::UNAVAILABLE, "the server is busy; retry later"));
 }
 
-void MediaService::ingest(std::string user, fs::path file, std::string claimed_type, BlobDone done) {
+void MediaService::ingest(const std::string& user, const fs::path& file, const std::string& claimed_type,
+                          const BlobDone& done) {
   bool queued = processors_.submit([this, user, file, claimed_type, done] {
     fs::path scratch = blobs_->staging_dir();
     auto processed = process_media(file, claimed_type, options_, scratch);
@@ -176,7 +178,7 @@ Result<v1::BlobInfo> MediaService::store_processed(const std::string& user, Proc
   });
 }
 
-void MediaService::finish_upload(std::string id, std::string user, BlobDone done) {
+void MediaService::finish_upload(const std::string& id, const std::string& user, const BlobDone& done) {
   // The part file is moved aside first, so the registry's cleanup cannot race with processing it.
   fs::path staged = blobs_->staging_dir() / ("u-" + random_token(12));
   std::error_code ec;
@@ -215,8 +217,8 @@ Result<v1::GetBlobUrlResponse> MediaService::url_for(const std::string& key, con
   return out;
 }
 
-void MediaService::open_download(std::string key, std::string query, std::string authorization,
-                                 std::function<void(Result<Download>)> done) {
+void MediaService::open_download(const std::string& key, const std::string& query, const std::string& authorization,
+                                 const std::function<void(Result<Download>)>& done) {
   if (!is_valid_blob_key(key)) return done(fail(v1::NOT_FOUND, "no such blob"));
   auto open = [this, key, done](int64_t max_age_s, std::string file_name) {
     auto info = store_.get_blob(std::string(blob_id_of(key)));
@@ -244,7 +246,7 @@ void MediaService::open_download(std::string key, std::string query, std::string
     if (!queued) done(fail(v1::UNAVAILABLE, "the server is busy; retry later"));
     return;
   }
-  authenticate(std::move(authorization), [this, key, open, done](Result<std::string> user) {
+  authenticate(authorization, [this, key, open, done](Result<std::string> user) {
     if (!user) return done(std::unexpected(user.error()));
     auto allowed = store_.may_read_blob(std::string(blob_id_of(key)), *user);
     if (!allowed) return done(std::unexpected(allowed.error()));

@@ -56,22 +56,23 @@ class MediaService {
   int64_t now_ms() const { return clock_.now_ms(); }
 
   // "Bearer <session token>" to the user id (UNAUTHENTICATED, TOKEN_EXPIRED, PERMISSION_DENIED if disabled).
-  void authenticate(std::string authorization, UserDone done);
+  void authenticate(const std::string& authorization, const UserDone& done);
 
   // Checks that `user` may start an upload of `length` bytes (size limit, pending uploads, quota).
-  void check_quota(std::string user, uint64_t length, bool resumable, std::function<void(Status)> done);
+  void check_quota(const std::string& user, uint64_t length, bool resumable, const std::function<void(Status)>& done);
 
   // Processes `file` (consumed), stores it and its thumbnails, and records `user` as an uploader.
   // UNAVAILABLE when the processing queue is full.
-  void ingest(std::string user, std::filesystem::path file, std::string claimed_type, BlobDone done);
+  void ingest(const std::string& user, const std::filesystem::path& file, const std::string& claimed_type,
+              const BlobDone& done);
 
   // Processes the complete resumable upload `id` and records the outcome in the registry.
-  void finish_upload(std::string id, std::string user, BlobDone done);
+  void finish_upload(const std::string& id, const std::string& user, const BlobDone& done);
 
   // A download of `key` authorised by a signed URL (`query`) or, without one, by the bearer token: the user
   // must be allowed to read the blob. NOT_FOUND for unknown blobs and for blobs the user may not read.
-  void open_download(std::string key, std::string query, std::string authorization,
-                     std::function<void(Result<Download>)> done);
+  void open_download(const std::string& key, const std::string& query, const std::string& authorization,
+                     const std::function<void(Result<Download>)>& done);
 
   // Blob info for a user allowed to read it (blocking).
   Result<v1::BlobInfo> info_for(const std::string& key, const std::string& user);

@@ -17,7 +17,7 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-constexpr size_t kMaxBody = 1024 * 1024;
+constexpr size_t kMaxBody = size_t{1024} * 1024;
 constexpr const char* kHomePage = R"(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Parley</title></head>
 <body><h1>Parley is running</h1>

@@ -211,7 +211,7 @@ struct PullPage {
 
 // A sync page or a pull stops growing once it holds this many bytes (the caller then says has_more / not the
 // end), so one reply stays well inside a connection's queued-bytes limit however long the messages are.
-constexpr size_t kMaxReplyBytes = 1024 * 1024;
+constexpr size_t kMaxReplyBytes = size_t{1024} * 1024;
 
 class Store {
  public:
