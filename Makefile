@@ -2,7 +2,7 @@
 BUILD_DIR := build
 PARLEYD   := $(BUILD_DIR)/src/server/parleyd
 
-.PHONY: all deps configure build web run test test-asan chaos bench bench-peers bench-peers-smoke bench-connections bench-sync bench-mixed bench-backpressure bench-fanout-10k bench-report bench-media fuzz tidy clean
+.PHONY: all deps configure build web run test test-asan test-tsan chaos bench bench-peers bench-peers-smoke bench-connections bench-sync bench-mixed bench-backpressure bench-fanout-10k bench-report bench-media fuzz tidy clean
 
 all: build
 
@@ -41,6 +41,16 @@ test-asan: deps
 	cmake --preset asan
 	cmake --build --preset asan --target $(ASAN_TARGETS)
 	ctest --preset asan -L 'unit|integration' -E 'bench_compare_smoke|web_'
+
+# The threaded suites (unit, integration, SDK, CLI) under ThreadSanitizer, parleyd and the parley CLI included
+# (build-tsan/). A report in a test binary or the CLI ends it (halt_on_error, exit code 66); a report in
+# parleyd fails the test that was driving it (the test harness searches the server's log).
+# tests/tsan_suppressions.txt holds the proven false positives (libvips).
+TSAN_TARGETS := parleyd unit_tests integration_tests sdk_tests cli_tests
+test-tsan: deps
+	cmake --preset tsan
+	cmake --build --preset tsan --target $(TSAN_TARGETS)
+	ctest --preset tsan -L 'unit|integration|sdk|cli' -E 'bench_compare_smoke|web_|fuzz_'
 
 bench: build
 	bench/run-direct

@@ -280,13 +280,15 @@ TEST(SdkClient, TwoInstancesOfOneUserStayInSync) {
   laptop.reset();
   bob.send_text("d:alice:bob", "while the laptop slept 1");
   bob.send_text("d:alice:bob", "while the laptop slept 2");
+  // A new variable, declared after its recorder, so that the client (whose thread calls the recorder) is
+  // destroyed before the recorder.
   Recorder r3;
-  laptop = make_client(fast_options(server.port(), dir.file("laptop.db"), "laptop"), r3);
-  laptop->start();
+  auto laptop_again = make_client(fast_options(server.port(), dir.file("laptop.db"), "laptop"), r3);
+  laptop_again->start();
   ASSERT_TRUE(r3.wait([&] { return r3.synced >= 1; }));
   EXPECT_EQ(r3.locked([&] { return r3.messages.size(); }), 2u);
   EXPECT_EQ(r3.locked([&] { return r3.origins.empty() ? MessageOrigin::kLive : r3.origins[0]; }), MessageOrigin::kSync);
-  EXPECT_EQ(texts_of(*laptop).size(), 7u);
+  EXPECT_EQ(texts_of(*laptop_again).size(), 7u);
 }
 
 TEST(SdkClient, ConnectionDroppedMidSyncResumesWithoutGapsOrDuplicates) {
@@ -454,11 +456,12 @@ TEST(SdkClient, SignedOutByTheServerStopsRetrying) {
   alice->network_changed();  // a hint does not revive a revoked session
   EXPECT_FALSE(a.wait([&] { return a.states.back() != ConnectionState::kKicked; }, 500ms));
 
-  // A new client on the same database finds no usable session.
+  // A new client on the same database finds no usable session. (A new variable after its recorder: the client
+  // must go before the recorder it calls.)
   alice.reset();
   Recorder a2;
-  alice = make_client(fast_options(server.port(), dir.file("alice.db"), "a1"), a2);
-  alice->start();
+  auto alice_again = make_client(fast_options(server.port(), dir.file("alice.db"), "a1"), a2);
+  alice_again->start();
   ASSERT_TRUE(a2.wait_state(ConnectionState::kLoggedOut));
 }
 
@@ -481,19 +484,19 @@ TEST(SdkClient, LogoutEndsTheSessionOnTheServerAndKeepsLocalData) {
   ASSERT_TRUE(a.wait_state(ConnectionState::kLoggedOut));
   EXPECT_EQ(alice->messages("d:alice:bob", 0, 10)->size(), 1u);
   alice.reset();
-  Recorder a2;
-  alice = make_client(fast_options(server.port(), dir.file("alice.db"), "a1"), a2);
-  alice->start();
+  Recorder a2;  // before the client that calls it, so that it outlives the client
+  auto alice_again = make_client(fast_options(server.port(), dir.file("alice.db"), "a1"), a2);
+  alice_again->start();
   ASSERT_TRUE(a2.wait_state(ConnectionState::kLoggedOut));  // no token kept
   // Logging in again on the same database works and keeps the history.
   std::promise<bool> again;
-  alice->login("alice", "alice-pass-1", [&](auto r) { again.set_value(r.has_value()); });
+  alice_again->login("alice", "alice-pass-1", [&](auto r) { again.set_value(r.has_value()); });
   ASSERT_TRUE(again.get_future().get());
   ASSERT_TRUE(a2.wait_state(ConnectionState::kConnected));
-  EXPECT_EQ(alice->messages("d:alice:bob", 0, 10)->size(), 1u);
+  EXPECT_EQ(alice_again->messages("d:alice:bob", 0, 10)->size(), 1u);
   // Another user cannot use this database.
   std::promise<ClientResult<SessionSummary>> other;
-  alice->login("bob", "whatever-pass", [&](auto r) { other.set_value(std::move(r)); });
+  alice_again->login("bob", "whatever-pass", [&](auto r) { other.set_value(std::move(r)); });
   auto r = other.get_future().get();
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("belongs to alice"), std::string::npos);

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -95,6 +96,7 @@ void ServerProcess::start() {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
+      check_log_for_sanitizer_reports();
       throw std::runtime_error("parleyd exited during start-up");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -108,6 +110,24 @@ void ServerProcess::wait_exit() {
   waitpid(pid_, &status, 0);
   exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   pid_ = -1;
+  check_log_for_sanitizer_reports();
+}
+
+void ServerProcess::check_log_for_sanitizer_reports() {
+  // The first line of every report of ThreadSanitizer, AddressSanitizer, LeakSanitizer and UBSan.
+  static constexpr const char* kMarkers[] = {"WARNING: ThreadSanitizer:", "ERROR: AddressSanitizer:",
+                                             "ERROR: LeakSanitizer:", ": runtime error: "};
+  const std::string text = log();
+  if (text.size() <= log_checked_) return;
+  size_t first = std::string::npos;
+  for (const char* marker : kMarkers) first = std::min(first, text.find(marker, log_checked_));
+  log_checked_ = text.size();
+  if (first == std::string::npos) return;
+  const size_t line_start = text.rfind('\n', first);
+  const size_t from = line_start == std::string::npos ? 0 : line_start + 1;
+  constexpr size_t kMaxReport = 12000;
+  ADD_FAILURE() << "parleyd reported a sanitizer error (in " << log_path() << "):\n"
+                << text.substr(from, kMaxReport) << (text.size() - from > kMaxReport ? "\n..." : "");
 }
 
 void ServerProcess::signal(int signal_number) {

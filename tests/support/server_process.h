@@ -1,5 +1,10 @@
 // A real parleyd for integration tests: its own temp data dir, an ephemeral loopback port, stopped (SIGTERM)
 // when the object goes away. restart() keeps the data; kill9() simulates a crash.
+//
+// In sanitizer builds parleyd is instrumented too, and what it reports goes to its log, not to the test's
+// output: every time the server exits (terminate(), kill9(), a death during start-up) the new part of its log
+// is searched for a sanitizer report, and the running test fails with the report in its message. A report
+// therefore fails the test that provoked it even when the server survives it (or it comes during shutdown).
 #pragma once
 
 #include <sys/types.h>
@@ -33,6 +38,8 @@ class ServerProcess {
 
  private:
   void wait_exit();
+  // Fails the current test if the log, from `log_checked_` on, holds a sanitizer report.
+  void check_log_for_sanitizer_reports();
 
   std::vector<std::string> args_;
   std::string dir_;
@@ -41,6 +48,7 @@ class ServerProcess {
   uint16_t port_ = 0;
   uint16_t tls_port_ = 0;
   int exit_status_ = -1;
+  size_t log_checked_ = 0;  // how much of the log has been searched for sanitizer reports
 };
 
 // Creates a user through the admin API (no password hashing unless `password` is set) and returns a token for
