@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build-tidy/bench/bench_client_tests[1]_tests.cmake")
-  include("/work/main/build-tidy/bench/bench_client_tests[1]_tests.cmake")
-else()
-  add_test(bench_client_tests_NOT_BUILT bench_client_tests_NOT_BUILT)
-endif()

@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build-tidy/tests/chaos/chaos_tests[1]_tests.cmake")
-  include("/work/main/build-tidy/tests/chaos/chaos_tests[1]_tests.cmake")
-else()
-  add_test(chaos_tests_NOT_BUILT chaos_tests_NOT_BUILT)
-endif()
