@@ -55,8 +55,8 @@ float sample_at(const AVFrame* f, int channel, int i) {
   const uint8_t* d = planar ? f->extended_data[channel] : f->extended_data[0];
   int k = planar ? i : i * channels + channel;
   switch (av_get_packed_sample_fmt(format)) {
-    case AV_SAMPLE_FMT_U8: return (d[k] - 128) / 128.0f;
-    case AV_SAMPLE_FMT_S16: return reinterpret_cast<const int16_t*>(d)[k] / 32768.0f;
+    case AV_SAMPLE_FMT_U8: return static_cast<float>(d[k] - 128) / 128.0f;
+    case AV_SAMPLE_FMT_S16: return static_cast<float>(reinterpret_cast<const int16_t*>(d)[k]) / 32768.0f;
     case AV_SAMPLE_FMT_S32: return static_cast<float>(reinterpret_cast<const int32_t*>(d)[k] / 2147483648.0);
     case AV_SAMPLE_FMT_FLT: return reinterpret_cast<const float*>(d)[k];
     case AV_SAMPLE_FMT_DBL: return static_cast<float>(reinterpret_cast<const double*>(d)[k]);
