@@ -26,6 +26,7 @@ struct Server::Loop {
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<tcp::acceptor> tls_acceptor;  // null without tls_listen
   std::unique_ptr<asio::steady_timer> accept_retry;  // after an accept error such as EMFILE
+  std::unique_ptr<asio::steady_timer> tls_accept_retry;  // the same for the TLS listener
   std::thread thread;
 };
 
@@ -63,6 +64,7 @@ Server::~Server() {
     loop->acceptor.reset();
     loop->tls_acceptor.reset();
     loop->accept_retry.reset();
+    loop->tls_accept_retry.reset();
   }
 }
 
@@ -83,6 +85,7 @@ uint16_t Server::start() {
     loop->acceptor = open_acceptor(loop->ioc, config_.listen, "listen", port);
     if (tls_) loop->tls_acceptor = open_acceptor(loop->ioc, config_.tls_listen, "tls_listen", tls_port_);
     loop->accept_retry = std::make_unique<asio::steady_timer>(loop->ioc);
+    loop->tls_accept_retry = std::make_unique<asio::steady_timer>(loop->ioc);
     loops_.push_back(std::move(loop));
   }
   for (auto& loop : loops_) {
@@ -107,9 +110,8 @@ void Server::accept_next(Loop& loop, bool tls) {
                                   ec == boost::system::errc::too_many_files_open_in_system;
     if (ec && !out_of_resources) return accept_next(loop, tls);  // e.g. a connection aborted before accept
     if (ec) {
-      // Out of file descriptors or memory: retrying at once would spin. Try again shortly. (One timer per
-      // loop: when both listeners run out at once, the plain one is retried first, then the TLS one.)
-      auto& retry = *loop.accept_retry;
+      // Out of file descriptors or memory: retrying at once would spin. Try again shortly.
+      auto& retry = tls ? *loop.tls_accept_retry : *loop.accept_retry;
       retry.expires_after(std::chrono::milliseconds(100));
       retry.async_wait([this, &loop, &acceptor, tls](boost::system::error_code wait_ec) {
         if (!wait_ec && acceptor.is_open()) accept_next(loop, tls);
@@ -146,6 +148,7 @@ void Server::stop() {
       l->acceptor->close(ignored);
       if (l->tls_acceptor) l->tls_acceptor->close(ignored);
       l->accept_retry->cancel();
+      l->tls_accept_retry->cancel();
       for (auto& weak : l->context->sessions) {
         if (auto s = weak.lock()) s->shut_down();
       }
