@@ -96,6 +96,10 @@ int main(int argc, char** argv) {
     spdlog::error("{}", e.what());
     return 1;
   }
+  // SIGINT and SIGTERM stop the server; SIGHUP reloads the TLS certificate. Caught from here on, before
+  // anyone can learn the port from the port file and signal us.
+  boost::asio::io_context signals_ioc;
+  boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM, SIGHUP);
   if (!config.port_file.empty()) {
     // The plain port, then the TLS port when there is one.
     std::ofstream out(config.port_file + ".tmp");
@@ -112,9 +116,6 @@ int main(int argc, char** argv) {
                  config.tls_cert_file);
   }
 
-  // SIGINT and SIGTERM stop the server; SIGHUP reloads the TLS certificate.
-  boost::asio::io_context signals_ioc;
-  boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM, SIGHUP);
   std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int signal) {
     if (ec) return;
     if (signal != SIGHUP) {
