@@ -183,7 +183,7 @@ CLI::App* sub(CLI::App& groups, const char* name, const char* help, const std::s
 
 void add_group_admin_commands(CLI::App& groups, Action& chosen) {
   auto a = std::make_shared<GroupArgs>();
-  auto simple = [&chosen](CLI::App* c, Action action) { c->callback([&chosen, action] { chosen = action; }); };
+  auto simple = [&chosen](CLI::App* c, const Action& action) { c->callback([&chosen, action] { chosen = action; }); };
 
   simple(sub(groups, "info", "show a group's settings, owner, size and your role", a),
          [a](Context& ctx) { return group_info(ctx, *a); });

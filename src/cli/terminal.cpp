@@ -52,7 +52,7 @@ StopOrInput::~StopOrInput() {
 
 StopOrInput::Event StopOrInput::next(std::string& line, std::optional<std::chrono::milliseconds> timeout,
                                      bool watch_stdin) {
-  constexpr size_t kMaxLine = 64 * 1024;
+  constexpr size_t kMaxLine = size_t{64} * 1024;
   for (;;) {
     if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
       line = buffer_.substr(0, nl);
