@@ -16,6 +16,7 @@
 #include "load_scenario.h"
 #include "process_sampler.h"
 #include "report.h"
+#include "user_tokens.h"
 
 namespace parley::bench {
 namespace {
@@ -165,8 +166,7 @@ int run(CompareSettings s) {
   if (!s.tokens_file.empty()) {
     // "<user id> <token>" per line, from the admin API (bench/admin-tokens); --user-prefix must match the ids.
     auto tokens = std::make_shared<std::unordered_map<std::string, std::string>>();
-    std::ifstream in(s.tokens_file);
-    for (std::string user, token; in >> user >> token;) (*tokens)[user] = token;
+    for (auto& [user, token] : read_user_tokens(s.tokens_file)) (*tokens)[user] = std::move(token);
     if (tokens->empty() || load.user_prefix.empty()) {
       std::cerr << "parley-bench compare: --tokens-file needs lines '<user> <token>' and a --user-prefix\n";
       return 2;

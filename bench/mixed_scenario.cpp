@@ -28,6 +28,7 @@
 #include "process_sampler.h"
 #include "protocol/codec.h"
 #include "report.h"
+#include "user_tokens.h"
 
 namespace parley::bench {
 namespace {
@@ -97,13 +98,10 @@ class Mixed {
     if (ec || !address.is_loopback()) return fail_usage("--host must be a loopback address");
     uint16_t port = s_.port;
     if (!s_.port_file.empty()) std::ifstream(s_.port_file) >> port;
-    {
-      std::ifstream in(s_.tokens_file);
-      for (std::string user, token; in >> user >> token;) {
-        users_.emplace_back();
-        users_.back().id = user;
-        users_.back().token = token;
-      }
+    for (auto& [user, token] : read_user_tokens(s_.tokens_file)) {
+      users_.emplace_back();
+      users_.back().id = std::move(user);
+      users_.back().token = std::move(token);
     }
     if (port == 0 || users_.size() < 4 || s_.rate <= 0 || s_.group_size < 2) {
       return fail_usage("give --port/--port-file, a --tokens-file of at least 4 users, a positive --rate");
