@@ -277,7 +277,7 @@ class Client {
   // mime_type). It goes to the server at once (kErrorOffline when not connected), not through the outbox;
   // `done` gets the ack as JSON ({"conversation_id", "seq", "server_msg_id", "timestamp_ms"}).
   std::string session_token() const;
-  void send_media(std::string conversation_id, int kind, std::string blob_id, std::string mime_type,
+  void send_media(std::string conversation_id, int kind, std::string blob_id, const std::string& mime_type,
                   std::string file_name, std::string caption, Done<std::string> done);
   // A short-lived signed download URL (a path on the server, for <img src> or any HTTP client) for a blob or
   // thumbnail ("<id>.t320") this user may read: {"url", "expires_at_ms", "blob": {…}}. NOT_FOUND otherwise.

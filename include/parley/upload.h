@@ -23,7 +23,7 @@ struct UploadOptions {
   std::string token;             // the session token (Client::session_token())
   std::string file_name;         // offered to recipients; default: the path's last component
   std::string content_type;      // the claimed type (the server checks it against the content); may be empty
-  size_t chunk_bytes = 4 * 1024 * 1024;
+  size_t chunk_bytes = size_t{4} * 1024 * 1024;
   int max_attempts = 5;          // per chunk; between attempts the offset is asked again (HEAD)
   std::chrono::milliseconds timeout{120000};  // per HTTP exchange (the last one includes server processing)
   std::string resume_url;        // an earlier upload's URL (UploadedBlob::upload_url) to continue

@@ -23,7 +23,9 @@ std::string join(const std::vector<std::string>& words) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   using namespace parley::cli;
   block_stop_signals();  // before any thread starts: Ctrl-C reaches the signalfd of chat/tail
 
@@ -173,4 +175,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "parley: " << e.what() << "\n";
+    return 1;
+  }
 }

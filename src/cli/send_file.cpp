@@ -14,7 +14,7 @@ namespace {
 
 std::string human_bytes(uint64_t n) {
   char buf[32];
-  if (n >= 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(n) / (1024 * 1024));
+  if (n >= uint64_t{1024} * 1024) std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(n) / (1024 * 1024));
   else if (n >= 1024) std::snprintf(buf, sizeof buf, "%.1f kB", static_cast<double>(n) / 1024);
   else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));
   return buf;

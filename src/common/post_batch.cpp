@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <exception>
+
 namespace parley {
 namespace {
 thread_local PostBatch* active_batch = nullptr;
@@ -10,7 +12,11 @@ thread_local PostBatch* active_batch = nullptr;
 PostBatch::PostBatch() : previous_(active_batch) { active_batch = this; }
 
 PostBatch::~PostBatch() {
-  flush();
+  try {
+    flush();
+  } catch (...) {
+    std::terminate();  // out of memory: an unposted batch would silently strand acks and events
+  }
   active_batch = previous_;
 }
 

@@ -17,13 +17,15 @@ using namespace parley::capi;
 namespace {
 
 namespace json = boost::json;
-using parley::ClientError;
 using parley::ClientResult;
 
 bool parse_options(const std::string& text, parley::ClientOptions& o, std::string& error) {
   auto object = parse_object(text, "options", error);
   if (!object) return false;
-  for (const auto& [key, v] : *object) {
+  for (const auto& entry : *object) {
+    // Named, not a structured binding: the static analyzer loses a binding captured by a lambda.
+    const std::string_view key = entry.key();
+    const json::value& v = entry.value();
     auto as_ms = [&](std::chrono::milliseconds& field) {
       if (!v.is_int64() || v.get_int64() <= 0) {
         error = std::string("option ") + std::string(key) + " must be a positive integer (milliseconds)";

@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <exception>
 #include <future>
 #include <thread>
 
@@ -92,14 +93,20 @@ ClientResult<std::unique_ptr<Client>> Client::create(ClientOptions options, Clie
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Client::~Client() {
-  impl_->post([core = impl_->core.get()] { core->shutdown(); });
-  impl_->work.reset();
-  if (impl_->thread.joinable()) {
-    if (std::this_thread::get_id() == impl_->thread_id) {
-      impl_->thread.detach();  // destroyed from its own callback: a contract violation; do not deadlock
-    } else {
-      impl_->thread.join();
+  try {
+    impl_->post([core = impl_->core.get()] { core->shutdown(); });
+    impl_->work.reset();
+    if (impl_->thread.joinable()) {
+      if (std::this_thread::get_id() == impl_->thread_id) {
+        impl_->thread.detach();  // destroyed from its own callback: a contract violation; do not deadlock
+      } else {
+        impl_->thread.join();
+      }
     }
+  } catch (...) {
+    // Out of memory for the shutdown post, or a failed join: the client thread may still be using what the
+    // members are about to free. Stop here rather than later in a use after free.
+    std::terminate();
   }
 }
 

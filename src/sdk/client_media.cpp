@@ -6,7 +6,7 @@
 
 namespace parley {
 
-void Client::send_media(std::string conversation_id, int kind, std::string blob_id, std::string mime_type,
+void Client::send_media(std::string conversation_id, int kind, std::string blob_id, const std::string& mime_type,
                         std::string file_name, std::string caption, Done<std::string> done) {
   if (kind == 0) kind = media_kind_for(mime_type);
   if (kind < 3 || kind > 6 || blob_id.empty()) {

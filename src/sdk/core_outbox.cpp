@@ -9,7 +9,7 @@ namespace parley::sdk {
 namespace {
 
 constexpr size_t kMaxSendsInFlight = 32;
-constexpr size_t kMaxTextBytes = 1024 * 1024;  // a local sanity bound; the server's limit (16 KiB default) decides
+constexpr size_t kMaxTextBytes = size_t{1024} * 1024;  // a local sanity bound; the server's limit (16 KiB default) decides
 
 bool valid_conversation_id(const std::string& id) {
   return id.size() > 2 && id.size() <= 200 && (id.starts_with("d:") || id.starts_with("g:"));

@@ -508,8 +508,8 @@ void ClientCore::create_group(std::string name, std::vector<std::string> member_
                               std::unexpected(ClientError{kErrorOffline, "creating a group needs a connection"})));
   }
   v1::ClientFrame frame;
-  frame.mutable_create_group()->set_name(name);
-  for (auto& id : member_ids) frame.mutable_create_group()->add_member_ids(id);
+  frame.mutable_create_group()->set_name(std::move(name));
+  for (auto& id : member_ids) frame.mutable_create_group()->add_member_ids(std::move(id));
   request(std::move(frame), [this, done = std::move(done)](Reply reply) mutable {
     if (!reply) return complete(done, ClientResult<ConversationRecord>(std::unexpected(reply.error())));
     const auto& summary = reply->create_group().conversation();

@@ -110,7 +110,7 @@ class HttpLink {
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.skip(method == http::verb::head);
-    parser.body_limit(1024 * 1024);
+    parser.body_limit(uint64_t{1024} * 1024);
     step(stream, [&](auto done) { http::async_read(stream, buffer, parser, done); });
     Reply r;
     r.status = parser.get().result_int();

@@ -4,7 +4,7 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
@@ -21,10 +21,11 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
-constexpr size_t kMaxQueuedBytes = 8 * 1024 * 1024;
-constexpr size_t kMaxMessageBytes = 64 * 1024 * 1024;
+constexpr size_t kMaxQueuedBytes = size_t{8} * 1024 * 1024;
+constexpr size_t kMaxMessageBytes = size_t{64} * 1024 * 1024;
 
-// NextLayer: beast::tcp_stream (ws://) or beast::ssl_stream<beast::tcp_stream> (wss://).
+// NextLayer: beast::tcp_stream (ws://) or asio::ssl::stream<beast::tcp_stream> (wss://). Not beast::ssl_stream:
+// with Boost 1.74 its two async_teardown declarations are ambiguous to Clang (GCC accepts them).
 template <typename NextLayer>
 class BeastTransport final : public Transport, public std::enable_shared_from_this<BeastTransport<NextLayer>> {
  public:
@@ -250,7 +251,7 @@ std::shared_ptr<Transport> open_transport(asio::io_context& io, const ServerAddr
     asio::post(io, [on_open = std::move(callbacks.on_open), error] { if (on_open) on_open(error); });
     return nullptr;
   }
-  auto transport = std::make_shared<BeastTransport<beast::ssl_stream<beast::tcp_stream>>>(
+  auto transport = std::make_shared<BeastTransport<asio::ssl::stream<beast::tcp_stream>>>(
       io, address, std::move(callbacks), std::move(context));
   transport->start(connect_timeout);
   return transport;

@@ -23,7 +23,9 @@
 using namespace parley;
 using namespace parley::server;
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   Config config;
   try {
     if (load_config(argc, argv, config) == ConfigOutcome::kExit) return 0;
@@ -137,4 +139,15 @@ int main(int argc, char** argv) {
   store.reset();
   spdlog::info("stopped cleanly");
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // a failure at start-up or shutdown that nothing else caught
+    std::cerr << "parleyd: " << e.what() << "\n";
+    return 1;
+  }
 }

@@ -71,7 +71,7 @@ HttpReply error_reply(ErrorCode code, std::string message) {
 }
 
 void AdminApi::handle(std::string_view method, std::string_view path, std::string_view authorization,
-                      std::string body, HttpDone done) {
+                      const std::string& body, const HttpDone& done) {
   Services& s = services_;
   auto error = [&s, done](const Error& e) {
     s.metrics.count_error(e.code);

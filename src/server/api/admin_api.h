@@ -31,8 +31,8 @@ class AdminApi {
   explicit AdminApi(Services& services) : services_(services) {}
 
   // Handles one request whose path starts with /v1/admin/. `done` runs exactly once, on any thread.
-  void handle(std::string_view method, std::string_view path, std::string_view authorization, std::string body,
-              HttpDone done);
+  void handle(std::string_view method, std::string_view path, std::string_view authorization,
+              const std::string& body, const HttpDone& done);
 
  private:
   Services& services_;

@@ -49,7 +49,7 @@ vips::VOption* load_options() {
 
 }  // namespace
 
-Result<std::vector<ThumbnailFile>> thumbnails_of_image(VImage image, const ProcessOptions& options,
+Result<std::vector<ThumbnailFile>> thumbnails_of_image(const VImage& image, const ProcessOptions& options,
                                                        const fs::path& scratch, Cleanup& cleanup) {
   std::vector<ThumbnailFile> out;
   for (uint32_t size : options.thumbnail_sizes) {

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 #include <vector>
 
 namespace parley::media {
@@ -33,7 +33,7 @@ class FileReader final : public BlobReader {
 };
 
 Error unavailable(const std::string& what, const fs::path& path) {
-  return Error{v1::UNAVAILABLE, what + " " + path.string() + ": " + std::strerror(errno)};
+  return Error{v1::UNAVAILABLE, what + " " + path.string() + ": " + std::generic_category().message(errno)};
 }
 
 }  // namespace
@@ -51,7 +51,7 @@ Result<std::string> sha256_file(const fs::path& path) {
   if (fd < 0) return std::unexpected(unavailable("cannot open", path));
   crypto_hash_sha256_state state;
   crypto_hash_sha256_init(&state);
-  std::vector<unsigned char> buf(256 * 1024);
+  std::vector<unsigned char> buf(size_t{256} * 1024);
   for (;;) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;

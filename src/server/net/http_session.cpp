@@ -89,7 +89,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const bool get = req.method() == http::verb::get;
     if (path.starts_with("/v1/admin/")) {
       auto self = shared_from_this();
-      context_.admin.handle(req.method_string(), path, req[http::field::authorization], std::move(req.body()),
+      context_.admin.handle(req.method_string(), path, req[http::field::authorization], req.body(),
                             [self](HttpReply r) {
                               boost::asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
                                 self->reply(r.status, r.content_type, std::move(r.body), true);

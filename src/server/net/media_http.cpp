@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 using media::MediaService;
 
 constexpr std::string_view kTusVersion = "1.0.0";
-constexpr size_t kChunkBuffer = 256 * 1024;  // per connection: the body piece read or written at a time
+constexpr size_t kChunkBuffer = size_t{256} * 1024;  // per connection: the body piece read or written at a time
 constexpr auto kBodyTimeout = std::chrono::seconds(30);
 constexpr auto kProcessingTimeout = std::chrono::seconds(300);
 
@@ -175,14 +175,14 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
     if (!body_pending_) return stream_.close();
     stream_.expires_after(std::chrono::seconds(2));
-    drain_.resize(16 * 1024);
+    drain_.resize(size_t{16} * 1024);
     drain_next();
   }
 
   void drain_next() {
     stream_.async_read_some(boost::asio::buffer(drain_), [self = shared_from_this()](beast::error_code ec, size_t n) {
       self->drained_ += n;
-      if (ec || self->drained_ > 1024 * 1024) return self->stream_.close();
+      if (ec || self->drained_ > size_t{1024} * 1024) return self->stream_.close();
       self->drain_next();
     });
   }
@@ -558,8 +558,8 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
 
   // Streams the body a piece at a time, each with its own timeout: a large download may take long, a stalled
   // reader may not.
-  void write_blob(std::shared_ptr<http::response<BlobBody>> res,
-                  std::shared_ptr<http::response_serializer<BlobBody>> sr) {
+  void write_blob(const std::shared_ptr<http::response<BlobBody>>& res,
+                  const std::shared_ptr<http::response_serializer<BlobBody>>& sr) {
     stream_.expires_after(kBodyTimeout);
     http::async_write_some(stream_, *sr, [self = shared_from_this(), res, sr](beast::error_code ec, size_t) {
       if (ec) return self->close();

@@ -8,8 +8,9 @@
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/flat_stream.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 
@@ -23,7 +24,10 @@ namespace parley::server {
 class NetStream {
  public:
   using executor_type = boost::beast::tcp_stream::executor_type;
-  using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+  // What beast::ssl_stream is inside: flat_stream gathers a write's buffers into one TLS record instead of one
+  // record per buffer. Spelled out because beast::ssl_stream's own teardown does not compile with Clang
+  // (Boost 1.74: its friend declaration and definition differ), which `make tidy` needs.
+  using TlsStream = boost::beast::flat_stream<boost::asio::ssl::stream<boost::beast::tcp_stream>>;
 
   // Plain TCP.
   explicit NetStream(boost::asio::ip::tcp::socket&& socket) : plain_(std::in_place, std::move(socket)) {}
@@ -36,7 +40,7 @@ class NetStream {
 
   bool is_tls() const { return tls_ != nullptr; }
   executor_type get_executor() noexcept { return tcp().get_executor(); }
-  boost::beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : *plain_; }
+  boost::beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer().next_layer() : *plain_; }
   boost::asio::ip::tcp::socket& socket() { return tcp().socket(); }
   void expires_after(std::chrono::steady_clock::duration d) { tcp().expires_after(d); }
   void expires_never() { tcp().expires_never(); }
@@ -45,7 +49,7 @@ class NetStream {
   // The server side of the TLS handshake (TLS streams only).
   template <typename Handler>
   void async_handshake(Handler&& handler) {
-    tls_->async_handshake(boost::asio::ssl::stream_base::server, std::forward<Handler>(handler));
+    tls_->next_layer().async_handshake(boost::asio::ssl::stream_base::server, std::forward<Handler>(handler));
   }
 
   template <typename MutableBuffers, typename Token>
@@ -71,11 +75,13 @@ class NetStream {
   // The end of a WebSocket connection: TLS sends its close_notify first.
   template <typename Handler>
   friend void async_teardown(boost::beast::role_type role, NetStream& stream, Handler&& handler) {
-    if (stream.tls_) return boost::beast::async_teardown(role, *stream.tls_, std::forward<Handler>(handler));
+    if (stream.tls_) {
+      return boost::beast::async_teardown(role, stream.tls_->next_layer(), std::forward<Handler>(handler));
+    }
     boost::beast::websocket::async_teardown(role, stream.socket(), std::forward<Handler>(handler));
   }
   friend void teardown(boost::beast::role_type role, NetStream& stream, boost::system::error_code& ec) {
-    if (stream.tls_) return boost::beast::teardown(role, *stream.tls_, ec);
+    if (stream.tls_) return boost::beast::teardown(role, stream.tls_->next_layer(), ec);
     boost::beast::websocket::teardown(role, stream.socket(), ec);
   }
   // Beast's timeouts close the stream through this.

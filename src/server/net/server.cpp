@@ -58,7 +58,11 @@ std::unique_ptr<tcp::acceptor> open_acceptor(asio::io_context& ioc, const std::s
 }  // namespace
 
 Server::~Server() {
-  stop();
+  try {
+    stop();
+  } catch (const std::exception& e) {  // a thread that could not be joined, say: the process is ending anyway
+    spdlog::error("stopping the server: {}", e.what());
+  }
   // Destroy acceptors before their io_contexts; pending handlers (and the sessions they own) go with them.
   for (auto& loop : loops_) {
     loop->acceptor.reset();

@@ -36,7 +36,7 @@ WsSession::~WsSession() {
   if (accepted_) context_.metrics.connections.fetch_sub(1);
 }
 
-void WsSession::start(beast::http::request<beast::http::string_body> request) {
+void WsSession::start(const beast::http::request<beast::http::string_body>& request) {
   const Config& c = context_.config;
   ws_.next_layer().set_owner(weak_from_this());
   ws_.next_layer().count_writes_in(&context_.metrics.socket_writes);
@@ -206,7 +206,7 @@ void WsSession::enqueue(protocol::SharedFrame frame) {
   context_.metrics.frames_sent.fetch_add(1, std::memory_order_relaxed);
 }
 
-void WsSession::close(websocket::close_reason reason) {
+void WsSession::close(const websocket::close_reason& reason) {
   if (closing_) return;
   closing_ = true;
   session_timer_.cancel();

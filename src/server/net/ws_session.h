@@ -29,7 +29,7 @@ class WsSession final : public Connection, public std::enable_shared_from_this<W
   ~WsSession() override;
 
   // Completes the upgrade of `request` and starts reading.
-  void start(boost::beast::http::request<boost::beast::http::string_body> request);
+  void start(const boost::beast::http::request<boost::beast::http::string_body>& request);
   // Closes with 1001 (server shutting down). On this session's thread.
   void shut_down();
 
@@ -49,7 +49,7 @@ class WsSession final : public Connection, public std::enable_shared_from_this<W
   bool take_rate_token();
   void answer_error(uint64_t req_id, ErrorCode code, std::string message);
   void enqueue(protocol::SharedFrame frame);
-  void close(boost::beast::websocket::close_reason reason);
+  void close(const boost::beast::websocket::close_reason& reason);
   void arm_session_timer();
 
   boost::beast::websocket::stream<CoalescingStream> ws_;

@@ -113,6 +113,7 @@ Result<MembershipChange> SqliteStore::apply_member_change(Db& db, const std::str
   v1::GroupInfo group = *state->group;
   users = deduplicated(std::move(users));
   std::vector<core::Member> targets;
+  targets.reserve(users.size());
   for (const auto& u : users) targets.push_back(load_member(db, conv, u));
   if (auto ok = core::authorize_member_change(load_member(db, conv, actor), group, op, users, targets); !ok) {
     return std::unexpected(ok.error());
@@ -204,6 +205,7 @@ Result<MembershipChange> SqliteStore::apply_group_op(Db& db, const GroupOp& op) 
   v1::GroupInfo group = *state->group;
   auto actor = load_member(db, op.conversation_id, op.actor);
   std::vector<core::Member> targets;
+  targets.reserve(op.users.size());
   for (const auto& u : op.users) targets.push_back(load_member(db, op.conversation_id, u));
   if (auto ok = core::authorize_group_op(op, actor, group, targets); !ok) return std::unexpected(ok.error());
 

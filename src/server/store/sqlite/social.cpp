@@ -257,13 +257,13 @@ Result<bool> SqliteStore::may_see_presence(const std::string& viewer, const std:
 Result<std::vector<v1::User>> SqliteStore::search_users(const std::string& prefix, uint32_t limit) {
   return read([&](Db& db) -> Result<std::vector<v1::User>> {
     // Case-insensitive prefix ranges, so the NOCASE indexes serve them (UTF-8 never contains byte 0xff).
-    const std::string lo = prefix, hi = prefix + "\xff";
+    const std::string hi = prefix + "\xff";
     auto& s = db.stmt(
         "SELECT user_id, display_name, disabled, created_at FROM users WHERE disabled = 0 AND user_id IN ("
         "SELECT user_id FROM users WHERE user_id COLLATE NOCASE >= ?1 AND user_id COLLATE NOCASE < ?2 "
         "UNION SELECT user_id FROM users WHERE display_name COLLATE NOCASE >= ?1 AND display_name COLLATE NOCASE < ?2) "
         "ORDER BY user_id LIMIT ?3");
-    s.bind(lo, hi, limit);
+    s.bind(prefix, hi, limit);
     return users_from(s);
   });
 }
