@@ -1,6 +1,19 @@
 #include "server/store/sqlite/db.h"
 
+#include <mutex>
+
 namespace parley::store::sqlite {
+namespace {
+
+// SQLite keeps global allocation statistics behind a global mutex, taken on every one of its allocations
+// (the writer makes dozens per message). Nothing here reads them. Only possible before SQLite initializes,
+// which the first open does; later calls fail harmlessly.
+void skip_memory_statistics() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
+}  // namespace
 
 bool Stmt::step() {
   int rc = sqlite3_step(stmt_);
@@ -32,6 +45,7 @@ void Stmt::bind_one(int i, Blob v) {
 }
 
 Db::Db(const std::string& path, Mode mode) {
+  skip_memory_statistics();
   int flags = SQLITE_OPEN_NOMUTEX | (mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
                                                              : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);

@@ -35,6 +35,7 @@ void SqliteStore::start() {
   writer_db_->exec(options_.durability == Durability::kFull ? "PRAGMA synchronous = FULL"
                                                             : "PRAGMA synchronous = NORMAL");
   writer_db_->exec("PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY");
+  writer_db_->exec("PRAGMA cache_size = -65536");
   const int from_version = migrate(*writer_db_);
   // Versions and index rows continue from where the last run stopped.
   auto& s = writer_db_->stmt(
