@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "backpressure_scenario.h"
+#include "ceiling_command.h"
 #include "compare_command.h"
 #include "connections_scenario.h"
 #include "mixed_scenario.h"
@@ -405,6 +406,7 @@ int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "backpressure") {
     return parley::bench::run_backpressure_command(argc - 1, argv + 1);
   }
+  if (argc > 1 && std::string_view(argv[1]) == "ceiling") return parley::bench::run_ceiling_command(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "sync") return parley::bench::run_sync_command(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "connections") {
     return parley::bench::run_connections_command(argc - 1, argv + 1);
