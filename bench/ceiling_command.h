@@ -8,8 +8,9 @@
 // relay: N pairs through a do-nothing relay thread (sender thread -> relay -> receiver thread), as a direct
 //   message goes client -> server -> client. Result: messages/s.
 //
-// Both are closed loops with a bounded window of frames in flight, so nothing queues without limit; the
-// figure is the machine's, not a promise any server could reach (each thread here does nothing else).
+// Both are closed loops with a bounded window of frames in flight, so nothing queues without limit. The figure
+// is the machine's for one send() per frame; a server that gathers several waiting frames for one connection
+// into a single write can pass it.
 #pragma once
 
 namespace parley::bench {
