@@ -248,15 +248,6 @@ Measurement measure(const std::string& shape, int n, const Settings& s) {
   return Measurement{shape, n, static_cast<double>(after - before) / elapsed, 100.0 * cpu / elapsed};
 }
 
-std::string utc_stamp() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%d-%H%M%S", &tm);
-  return text;
-}
-
 std::string markdown(const std::vector<Measurement>& results, const Settings& s) {
   std::ostringstream out;
   out << "# Loopback ceiling\n\n" << s.frame_bytes << "-byte frames, one send() per frame and socket, "

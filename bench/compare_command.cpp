@@ -112,15 +112,6 @@ std::string verdict_for(const CompareSettings& s, const StepOutcome& o, int reci
   return v.str();
 }
 
-std::string utc_stamp() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%d-%H%M%S", &tm);
-  return text;
-}
-
 std::expected<void, std::string> append_run(const std::string& path, const std::string& scenario, json::object run) {
   json::object doc;
   if (std::ifstream in(path); in) {

@@ -59,15 +59,6 @@ int64_t now_ns() {
 
 Clock::time_point to_time_point(int64_t ns) { return Clock::time_point(std::chrono::nanoseconds(ns)); }
 
-std::string utc_stamp() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%d-%H%M%S", &tm);
-  return text;
-}
-
 std::string random_user_prefix() {
   std::random_device random;
   std::ostringstream out;

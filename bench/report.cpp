@@ -348,6 +348,15 @@ std::string utc_now_iso8601() {
   return text;
 }
 
+std::string utc_stamp() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y%m%d-%H%M%S", &tm);
+  return text;
+}
+
 StoreFigures store_figures_between(const MetricsSnapshot& before, const MetricsSnapshot& after) {
   StoreFigures s;
   s.batches = delta(before, after, "parley_store_batch_size_count");

@@ -34,6 +34,8 @@ StoreFigures store_figures_between(const MetricsSnapshot& before, const MetricsS
 
 // Now, UTC, as 2026-01-31T12:00:00Z.
 std::string utc_now_iso8601();
+// Now, UTC, as 20260131-120000: the stamp in results file names.
+std::string utc_stamp();
 
 // One second of the measurement window.
 struct SecondSample {
