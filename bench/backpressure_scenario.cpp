@@ -26,6 +26,7 @@
 #include "bench_user.h"
 #include "latency_histogram.h"
 #include "metrics_scraper.h"
+#include "bounded_setup.h"
 #include "process_sampler.h"
 #include "protocol/codec.h"
 #include "report.h"
@@ -203,31 +204,17 @@ class Backpressure {
   }
 
   std::optional<std::string> set_up() {
-    std::optional<std::string> failure;
-    size_t next = 0, active = 0, finished = 0;
-    std::function<void()> pump = [&] {
-      while (!failure && active < static_cast<size_t>(s_.setup_concurrency) && next < users_.size()) {
-        ++active;
-        connect(static_cast<int>(next++), [&](std::optional<std::string> error) {
-          --active;
-          ++finished;
-          if (error && !failure) failure = error;
-          pump();
-        });
-      }
-    };
-    pump();
     const auto deadline = Clock::now() + std::chrono::seconds(s_.setup_timeout_s);
     size_t reported = 0;
-    while (!failure && finished < users_.size() && Clock::now() < deadline) {
-      io_.run_for(50ms);
-      if (finished >= reported + 2000) {
-        reported = finished;
-        std::cerr << "parley-bench backpressure: " << finished << " connected\n";
-      }
-    }
-    if (failure) return failure;
-    if (finished < users_.size()) return "timed out connecting the users";
+    auto failure = run_bounded(
+        io_, users_.size(), static_cast<size_t>(s_.setup_concurrency), deadline,
+        [this](size_t i, StepDone done) { connect(static_cast<int>(i), std::move(done)); },
+        [&reported](size_t finished) {
+          if (finished < reported + 2000) return;
+          reported = finished;
+          std::cerr << "parley-bench backpressure: " << finished << " connected\n";
+        });
+    if (failure) return "connecting the users: " + *failure;
     size_t created = 0;
     for (size_t g = 0; g < groups_.size(); ++g) {
       const int owner = groups_[g].members[0];
